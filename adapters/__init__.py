@@ -1,0 +1,1 @@
+"""Adapters: the ports implemented with boto3, keyring, jwcrypto, terminals and files."""

@@ -1,0 +1,1 @@
+"""Use cases and the credential pipeline, written against the ports in ``application.ports``."""

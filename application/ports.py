@@ -1,0 +1,129 @@
+"""Ports: what the application needs from the outside world, as ``typing.Protocol`` classes.
+
+Adapters (and the fakes under ``tests/fakes``) subclass these explicitly. Each method's docstring
+names the ``domain.errors`` it raises; no library exception crosses a port.
+"""
+
+from __future__ import annotations
+
+from abc import abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from domain.credentials import Credentials
+from domain.events import Event
+from domain.items import Item
+from domain.plan import StsTarget
+from domain.profiles import ConfigFile
+
+
+class SecretStore(Protocol):
+    """A keyring backend holding aws-vault items (long-term keys, sessions, OIDC tokens)."""
+
+    @abstractmethod
+    def keys(self) -> list[str]:
+        """All item keys, in backend order. Raises ``StoreError``."""
+
+    @abstractmethod
+    def get(self, key: str) -> Item | None:
+        """The item, or ``None`` when absent. Raises ``StoreError`` (e.g. ``WrongPassphraseError``)."""
+
+    @abstractmethod
+    def set(self, item: Item) -> None:
+        """Create or replace the item atomically. Raises ``StoreError``."""
+
+    @abstractmethod
+    def remove(self, key: str) -> None:
+        """Delete the item. Raises ``ItemNotFoundError`` when absent, ``StoreError`` otherwise."""
+
+
+@dataclass(frozen=True)
+class AssumeRoleRequest:
+    role_arn: str
+    session_name: str
+    duration: timedelta
+    external_id: str = ""
+    mfa_serial: str = ""
+    token_code: str = field(default="", repr=False)
+    session_tags: tuple[tuple[str, str], ...] = ()
+    transitive_session_tags: tuple[str, ...] = ()
+    source_identity: str = ""
+
+
+class TokenService(Protocol):
+    """AWS STS."""
+
+    @abstractmethod
+    def get_session_token(
+        self,
+        source: Credentials,
+        target: StsTarget,
+        duration: timedelta,
+        mfa_serial: str = "",
+        token_code: str = "",
+    ) -> Credentials:
+        """GetSessionToken signed with ``source``. Raises ``StsRequestError``."""
+
+    @abstractmethod
+    def assume_role(self, source: Credentials, target: StsTarget, request: AssumeRoleRequest) -> Credentials:
+        """AssumeRole signed with ``source``. Raises ``StsRequestError``."""
+
+
+class MfaPrompt(Protocol):
+    """Asks the user for a TOTP code."""
+
+    @abstractmethod
+    def ask(self, mfa_serial: str, profile: str) -> str:
+        """The code. Raises ``PromptError``/``MfaError``."""
+
+
+class Terminal(Protocol):
+    """The user's controlling terminal, for questions that are not MFA codes."""
+
+    @abstractmethod
+    def ask(self, prompt: str, *, secret: bool = False) -> str:
+        """One line typed by the user (not echoed when ``secret``). Raises ``PromptError``."""
+
+
+class Clock(Protocol):
+    @abstractmethod
+    def now(self) -> datetime:
+        """Aware UTC time."""
+
+
+class ConfigSource(Protocol):
+    """``~/.aws/config`` (``AWS_CONFIG_FILE``)."""
+
+    @property
+    @abstractmethod
+    def path(self) -> str:
+        """The file's path (for messages)."""
+
+    @abstractmethod
+    def load(self) -> ConfigFile:
+        """The parsed file; a missing file is an empty config. Raises ``ConfigSyntaxError``."""
+
+    @abstractmethod
+    def add_profile(self, name: str, values: dict[str, str] | None = None) -> None:
+        """Append a ``[profile name]`` (or ``[default]``) section, keeping the rest of the file byte for byte."""
+
+
+class ProcessRunner(Protocol):
+    """Runs the user's command with the credentials' environment."""
+
+    @abstractmethod
+    def run(self, argv: list[str], env: dict[str, str]) -> int:
+        """Replace this process when possible (execve), else run and wait; the child's exit status."""
+
+
+EventHandler = Callable[[Event], None]
+
+
+class EventSink(Protocol):
+    """Receives every published event (the structlog adapter logs them under ``--debug``)."""
+
+    @abstractmethod
+    def __call__(self, event: Event) -> None:
+        """Handle one event. Must not raise; the bus swallows what it does raise."""

@@ -1,0 +1,1 @@
+"""application/use_cases package."""

@@ -1,0 +1,135 @@
+"""Errors of aws-vault, rooted in one base class.
+
+Every error's ``str()`` is a one-line message fit for ``aws-vault: error: <cmd>: <message>``.
+No error ever carries a secret: constructors take names, ARNs, codes and paths only.
+"""
+
+from __future__ import annotations
+
+
+class AwsVaultError(Exception):
+    """Root of every error the CLI reports as a one-line message."""
+
+
+class UsageError(AwsVaultError):
+    """The command line itself is wrong (bad flag value, bad combination)."""
+
+
+class InvalidDurationError(UsageError):
+    def __init__(self, text: str, where: str = "") -> None:
+        self.text = text
+        self.where = where
+        prefix = f"{where}: " if where else ""
+        super().__init__(f'{prefix}invalid duration "{text}" (use a unit, e.g. 1h, 90m, 3600s)')
+
+
+class ConfigError(AwsVaultError):
+    """The AWS config file is malformed or inconsistent."""
+
+
+class ConfigSyntaxError(ConfigError):
+    def __init__(self, path: str, line: int, reason: str) -> None:
+        self.path = path
+        self.line = line
+        super().__init__(f"{path}:{line}: {reason}")
+
+
+class IncludeLoopError(ConfigError):
+    def __init__(self, profile: str) -> None:
+        self.profile = profile
+        # Wording of aws-vault's go-ini loader (reference Appendix A).
+        super().__init__(f"Loop detected in config file for profile '{profile}'")
+
+
+class RoleChainLoopError(ConfigError):
+    """A ``source_profile`` chain comes back to a profile already on it (aws-vault#1211 hangs)."""
+
+    def __init__(self, loop: tuple[str, ...]) -> None:
+        self.loop = loop
+        super().__init__("source_profile loop detected: " + " -> ".join(loop))
+
+
+class MissingSourceProfileError(ConfigError):
+    def __init__(self, profile: str, source: str) -> None:
+        self.profile = profile
+        self.source = source
+        super().__init__(
+            f"profile {profile}: source_profile {source} has no config section and no stored credentials"
+        )
+
+
+class InvalidProfileValueError(ConfigError):
+    def __init__(self, profile: str, key: str, reason: str) -> None:
+        self.profile = profile
+        self.key = key
+        super().__init__(f"profile {profile}: {key}: {reason}")
+
+
+class ProfileNotFoundError(AwsVaultError):
+    def __init__(self, profile: str) -> None:
+        self.profile = profile
+        # ByteNess fork guard (reference §2.9 step 2), instead of silently using [default] (aws-vault#1248).
+        super().__init__(
+            f"profile '{profile}' not found in ~/.aws/config and no stored credentials exist for it"
+        )
+
+
+class CredentialsMissingError(AwsVaultError):
+    def __init__(self, profile: str) -> None:
+        self.profile = profile
+        super().__init__(f"profile {profile}: credentials missing")
+
+
+class SourceProfileHasNoEffectError(AwsVaultError):
+    def __init__(self, profile: str, source: str) -> None:
+        super().__init__(
+            f"Your profile has a source_profile of {source}, adding credentials to {profile} won't have any effect"
+        )
+
+
+class NestedSessionError(AwsVaultError):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+
+
+class StoreError(AwsVaultError):
+    """The secret store failed."""
+
+
+class ItemNotFoundError(StoreError):
+    def __init__(self, key: str) -> None:
+        self.key = key
+        super().__init__(f"The specified item could not be found in the keyring: {key}")
+
+
+class WrongPassphraseError(StoreError):
+    def __init__(self, where: str) -> None:
+        super().__init__(f"the passphrase does not unlock {where}")
+
+
+class BackendUnavailableError(StoreError):
+    def __init__(self, backend: str = "") -> None:
+        self.backend = backend
+        super().__init__("Specified keyring backend not available, try --help")
+
+
+class CorruptItemError(StoreError):
+    def __init__(self, key: str, reason: str) -> None:
+        super().__init__(f"stored item {key!r} is unreadable: {reason}")
+
+
+class StsRequestError(AwsVaultError):
+    """AWS rejected (or could not be reached for) an STS/IAM call; carries the AWS error code."""
+
+    def __init__(self, op: str, code: str, message: str) -> None:
+        self.op = op
+        self.code = code
+        super().__init__(f"{op}: {code}: {message}" if code else f"{op}: {message}")
+
+
+class MfaError(AwsVaultError):
+    """No MFA code could be obtained."""
+
+
+class PromptError(AwsVaultError):
+    """A prompt could not be shown or answered (e.g. no terminal)."""

@@ -1,0 +1,203 @@
+"""The provider pipeline as data: which steps turn stored keys into the credentials a command gets.
+
+``build_plan`` decides, for a resolved profile chain, where credentials come from and which STS calls
+follow (reference §2.6). It follows the maintained fork's policy, which fixes upstream's role-chaining
+failures: a source profile is "primed" with GetSessionToken when that lets one MFA code serve the whole
+chain; AssumeRole on temporary credentials is capped at AWS's 1h role-chaining maximum; a role whose
+MFA serial was already spent lower in the chain is assumed without MFA ("chained MFA").
+
+The plan is linear: ``steps[0]`` yields source credentials and every later step consumes the output
+of the one before it. ``notes`` are the decisions in aws-vault's own debug wording.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import timedelta
+
+from domain.durations import format_duration
+from domain.errors import CredentialsMissingError
+from domain.profiles import ROLE_CHAINING_MAXIMUM, ProfileConfig
+from domain.sessions import ASSUME_ROLE, GET_SESSION_TOKEN
+
+
+@dataclass(frozen=True)
+class StsTarget:
+    """Where a profile's STS calls go."""
+
+    region: str = ""
+    regional_endpoints: str = ""
+    endpoint_url: str = ""
+
+
+@dataclass(frozen=True)
+class CacheSpec:
+    type: str
+    profile: str
+    mfa_serial: str
+
+
+@dataclass(frozen=True)
+class UseStoredKeys:
+    profile: str
+
+    @property
+    def cache(self) -> CacheSpec | None:
+        return None
+
+
+@dataclass(frozen=True)
+class GetSessionToken:
+    profile: str
+    duration: timedelta
+    mfa_serial: str
+    mfa_process: str
+    target: StsTarget
+
+    @property
+    def cache(self) -> CacheSpec | None:
+        return CacheSpec(GET_SESSION_TOKEN, self.profile, self.mfa_serial)
+
+
+@dataclass(frozen=True)
+class AssumeRole:
+    profile: str
+    role_arn: str
+    duration: timedelta
+    mfa_serial: str  # empty when no MFA is sent (none configured, or chained MFA)
+    mfa_process: str
+    session_name: str  # empty: the pipeline uses the clock's UnixNano, as aws-vault does
+    external_id: str
+    session_tags: tuple[tuple[str, str], ...]
+    transitive_session_tags: tuple[str, ...]
+    source_identity: str
+    target: StsTarget
+
+    @property
+    def cache(self) -> CacheSpec | None:
+        # Cached only when MFA is sent (§2.7.3): otherwise it is cheap to redo and needs no prompt.
+        if not self.mfa_serial:
+            return None
+        return CacheSpec(ASSUME_ROLE, self.profile, self.mfa_serial)
+
+
+Step = UseStoredKeys | GetSessionToken | AssumeRole
+
+
+@dataclass(frozen=True)
+class Plan:
+    profile: str
+    steps: tuple[Step, ...]
+    notes: tuple[str, ...]
+    region: str
+
+    @property
+    def mfa_serials(self) -> tuple[str, ...]:
+        return tuple(s.mfa_serial for s in self.steps if not isinstance(s, UseStoredKeys) and s.mfa_serial)
+
+
+def _target(p: ProfileConfig) -> StsTarget:
+    return StsTarget(p.region, p.sts_regional_endpoints, p.endpoint_url)
+
+
+class _Planner:
+    def __init__(self, target: ProfileConfig, stored: Collection[str], no_session: bool) -> None:
+        self.stored = stored
+        self.no_session = no_session
+        self.notes: list[str] = []
+        self.chained_mfa = ""
+        # consumer[name] = the profile that uses `name` as its source, in this resolution.
+        self.consumer: dict[str, ProfileConfig] = {}
+        chain = target.chain
+        for upper, lower in zip(chain, chain[1:], strict=False):
+            self.consumer[lower.name] = upper
+
+    def _keeps_full_duration(self, p: ProfileConfig) -> bool:
+        """Exactly one role from here to the target, wanting more than the chaining maximum."""
+        roles: list[ProfileConfig] = []
+        node: ProfileConfig | None = p
+        while node is not None:
+            if node.role_arn:
+                roles.append(node)
+            node = self.consumer.get(node.name)
+        return len(roles) == 1 and roles[0].assume_role_duration > ROLE_CHAINING_MAXIMUM
+
+    def _can_use_session_token(self, p: ProfileConfig) -> tuple[bool, str]:
+        if self.no_session:
+            return False, "sessions are disabled"
+        consumer = self.consumer.get(p.name)
+        if consumer is not None:
+            if not consumer.mfa_serial:
+                return False, f"profile '{consumer.name}' has no MFA serial defined"
+            if not p.mfa_serial:
+                return False, f"profile '{p.name}' has no MFA serial defined"
+            if consumer.mfa_serial != p.mfa_serial:
+                return False, f"MFA serial doesn't match profile '{consumer.name}'"
+        return True, ""
+
+    def steps_for(self, p: ProfileConfig) -> list[Step]:
+        has_stored = p.name in self.stored
+        if not has_stored and p.source is None:
+            raise CredentialsMissingError(p.name)
+        if has_stored:
+            self.notes.append(f"profile {p.name}: using stored credentials")
+            steps: list[Step] = [UseStoredKeys(p.name)]
+        else:
+            assert p.source is not None
+            self.notes.append(f"profile {p.name}: sourcing credentials from profile {p.source.name}")
+            steps = self.steps_for(p.source)
+        source_is_temporary = not has_stored
+
+        consumer = self.consumer.get(p.name)
+        is_source_for_role = consumer is not None and bool(consumer.role_arn)
+        if has_stored and (not p.role_arn or is_source_for_role) and not self._keeps_full_duration(p):
+            ok, reason = self._can_use_session_token(p)
+            if ok:
+                duration = p.chained_session_token_duration if consumer else p.session_token_duration
+                details = " (with MFA)" if p.mfa_serial else ""
+                self.notes.append(f"profile {p.name}: using GetSessionToken{details}")
+                steps.append(GetSessionToken(p.name, duration, p.mfa_serial, p.mfa_process, _target(p)))
+                self.chained_mfa = p.mfa_serial
+                source_is_temporary = True
+            else:
+                self.notes.append(f"profile {p.name}: skipping GetSessionToken because {reason}")
+
+        if p.role_arn:
+            duration = p.assume_role_duration
+            if source_is_temporary and duration > ROLE_CHAINING_MAXIMUM:
+                self.notes.append(
+                    f"profile {p.name}: capping AssumeRole duration from {format_duration(duration)} "
+                    f"to AWS maximum {format_duration(ROLE_CHAINING_MAXIMUM)} for role chaining"
+                )
+                duration = ROLE_CHAINING_MAXIMUM
+            mfa = p.mfa_serial
+            if mfa and mfa == self.chained_mfa:
+                mfa = ""
+                details = " (chained MFA)"
+            else:
+                details = " (with MFA)" if mfa else ""
+            self.notes.append(f"profile {p.name}: using AssumeRole{details}")
+            steps.append(
+                AssumeRole(
+                    profile=p.name,
+                    role_arn=p.role_arn,
+                    duration=duration,
+                    mfa_serial=mfa,
+                    mfa_process=p.mfa_process,
+                    session_name=p.role_session_name,
+                    external_id=p.external_id,
+                    session_tags=p.session_tags,
+                    transitive_session_tags=p.transitive_session_tags,
+                    source_identity=p.source_identity,
+                    target=_target(p),
+                )
+            )
+        return steps
+
+
+def build_plan(profile: ProfileConfig, stored: Collection[str], *, no_session: bool = False) -> Plan:
+    """The steps that produce ``profile``'s credentials, given which keys are stored."""
+    planner = _Planner(profile, stored, no_session)
+    steps = planner.steps_for(profile)
+    return Plan(profile.name, tuple(steps), tuple(planner.notes), profile.region)

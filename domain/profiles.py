@@ -1,0 +1,130 @@
+"""Profiles as they appear in ``~/.aws/config`` (raw sections) and as aws-vault resolves them.
+
+``ConfigFile`` is what the config loader produces: sections in file order, key names lower-cased
+(go-ini treats key names case-insensitively, section names case-sensitively; reference §2.1).
+``ProfileConfig`` is one resolved profile, linked to the profile it sources its credentials from.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+# Defaults of reference §2.5 (v7; the seed's v4 TTL flags are accepted as aliases).
+DEFAULT_ASSUME_ROLE_DURATION = timedelta(hours=1)
+DEFAULT_SESSION_TOKEN_DURATION = timedelta(hours=1)
+DEFAULT_CHAINED_SESSION_TOKEN_DURATION = timedelta(hours=8)
+ROLE_CHAINING_MAXIMUM = timedelta(hours=1)
+
+# Keys aws-vault reads from a profile section (reference §2.2).
+PROFILE_KEYS = frozenset(
+    {
+        "source_profile",
+        "role_arn",
+        "mfa_serial",
+        "mfa_process",
+        "region",
+        "role_session_name",
+        "external_id",
+        "duration_seconds",
+        "include_profile",
+        "sso_session",
+        "sso_start_url",
+        "sso_region",
+        "sso_account_id",
+        "sso_role_name",
+        "web_identity_token_file",
+        "web_identity_token_process",
+        "credential_process",
+        "sts_regional_endpoints",
+        "session_tags",
+        "transitive_session_tags",
+        "source_identity",
+        "endpoint_url",
+    }
+)
+
+
+@dataclass(frozen=True)
+class Section:
+    """One ``[profile x]``/``[default]``/``[sso-session x]`` section: lower-cased keys, raw values."""
+
+    name: str
+    values: Mapping[str, str] = field(default_factory=dict)
+    line: int = 0
+
+    def get(self, key: str) -> str:
+        return self.values.get(key, "")
+
+    @property
+    def has_recognised_keys(self) -> bool:
+        return any(k in PROFILE_KEYS for k in self.values)
+
+
+@dataclass(frozen=True)
+class ConfigFile:
+    path: str = ""
+    profiles: tuple[Section, ...] = ()
+    sso_sessions: tuple[Section, ...] = ()
+
+    def section(self, name: str) -> Section | None:
+        for s in self.profiles:
+            if s.name == name:
+                return s
+        return None
+
+    def sso_session(self, name: str) -> Section | None:
+        for s in self.sso_sessions:
+            if s.name == name:
+                return s
+        return None
+
+    def profile_names(self) -> list[str]:
+        """Config-file order; an empty ``[default]`` is skipped (reference §2.1 ``ProfileNames``)."""
+        return [
+            s.name for s in self.profiles if s.name != "default" or s.has_recognised_keys
+        ]
+
+
+@dataclass(frozen=True)
+class ProfileConfig:
+    """A profile resolved with env overrides, ``include_profile`` and ``[default]`` fall-through."""
+
+    name: str
+    region: str = ""
+    mfa_serial: str = ""
+    mfa_process: str = ""
+    role_arn: str = ""
+    source_profile_name: str = ""
+    external_id: str = ""
+    role_session_name: str = ""
+    assume_role_duration: timedelta = DEFAULT_ASSUME_ROLE_DURATION
+    session_token_duration: timedelta = DEFAULT_SESSION_TOKEN_DURATION
+    chained_session_token_duration: timedelta = DEFAULT_CHAINED_SESSION_TOKEN_DURATION
+    session_tags: tuple[tuple[str, str], ...] = ()
+    transitive_session_tags: tuple[str, ...] = ()
+    source_identity: str = ""
+    sts_regional_endpoints: str = ""
+    endpoint_url: str = ""
+    sso_session: str = ""
+    sso_start_url: str = ""
+    sso_region: str = ""
+    sso_account_id: str = ""
+    sso_role_name: str = ""
+    sso_registration_scopes: str = ""
+    web_identity_token_file: str = ""
+    web_identity_token_process: str = ""
+    credential_process: str = ""
+    has_section: bool = False
+    source: ProfileConfig | None = None
+
+    @property
+    def chain(self) -> tuple[ProfileConfig, ...]:
+        """This profile, then its source, then the source's source, …"""
+        out: list[ProfileConfig] = []
+        node: ProfileConfig | None = self
+        while node is not None:
+            out.append(node)
+            node = node.source
+        return tuple(out)

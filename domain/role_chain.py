@@ -1,0 +1,228 @@
+"""Resolving a profile and its ``source_profile`` chain (reference §2.3–2.5).
+
+Precedence for every field: CLI flag, then environment, then the profile's own section, then its
+``include_profile`` chain, then ``[default]`` (aws-vault inherits *every* unset key from ``[default]``).
+Unlike aws-vault, a ``source_profile`` loop is an error naming the loop (aws-vault#1211 recurses
+forever), and a source that exists nowhere is an error instead of a silent copy of ``[default]``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, replace
+from datetime import timedelta
+
+from domain.durations import parse_duration
+from domain.errors import (
+    IncludeLoopError,
+    InvalidProfileValueError,
+    MissingSourceProfileError,
+    RoleChainLoopError,
+)
+from domain.profiles import (
+    DEFAULT_ASSUME_ROLE_DURATION,
+    DEFAULT_CHAINED_SESSION_TOKEN_DURATION,
+    DEFAULT_SESSION_TOKEN_DURATION,
+    ConfigFile,
+    ProfileConfig,
+)
+
+
+@dataclass(frozen=True)
+class ResolveOptions:
+    """What the command line contributes (highest precedence)."""
+
+    region: str = ""
+    duration: timedelta | None = None  # v7 --duration
+    session_ttl: timedelta | None = None  # v4 --session-ttl (alias for the GetSessionToken durations)
+    assume_role_ttl: timedelta | None = None  # v4 --assume-role-ttl
+
+
+# Fields copied from a section while still empty, in aws-vault's order (§2.3 step 3).
+_STRING_FIELDS = (
+    ("mfa_serial", "mfa_serial"),
+    ("role_arn", "role_arn"),
+    ("external_id", "external_id"),
+    ("region", "region"),
+    ("role_session_name", "role_session_name"),
+    ("source_profile_name", "source_profile"),
+    ("sso_account_id", "sso_account_id"),
+    ("sso_role_name", "sso_role_name"),
+    ("web_identity_token_file", "web_identity_token_file"),
+    ("web_identity_token_process", "web_identity_token_process"),
+    ("sts_regional_endpoints", "sts_regional_endpoints"),
+    ("source_identity", "source_identity"),
+    ("credential_process", "credential_process"),
+    ("mfa_process", "mfa_process"),
+    ("endpoint_url", "endpoint_url"),
+)
+
+
+def parse_session_tags(text: str, profile: str, key: str = "session_tags") -> tuple[tuple[str, str], ...]:
+    """``k1=v1,k2=v2`` with whitespace trimmed; anything else is an error (§2.2)."""
+    tags: list[tuple[str, str]] = []
+    for part in text.split(","):
+        k, sep, v = part.partition("=")
+        if not sep or not k.strip():
+            raise InvalidProfileValueError(
+                profile,
+                key,
+                "session tags string must be <key1>=<value1>,[<key2>=<value2>[,...]]",
+            )
+        tags.append((k.strip(), v.strip()))
+    return tuple(tags)
+
+
+def parse_transitive_tags(text: str) -> tuple[str, ...]:
+    return tuple(t.strip() for t in text.split(",") if t.strip())
+
+
+def _env_duration(env: Mapping[str, str], *names: str) -> timedelta | None:
+    for name in names:
+        value = env.get(name, "")
+        if value:
+            # aws-vault silently ignores a bad TTL variable; a typo that changes a session's
+            # lifetime deserves an error instead.
+            return parse_duration(value, where=name)
+    return None
+
+
+class _Resolver:
+    def __init__(
+        self,
+        config: ConfigFile,
+        env: Mapping[str, str],
+        options: ResolveOptions,
+        active: str,
+        stored: Collection[str],
+    ) -> None:
+        self.config = config
+        self.env = env
+        self.options = options
+        self.active = active
+        self.stored = stored
+
+    def resolve(self, name: str, path: tuple[str, ...]) -> ProfileConfig:
+        fields: dict[str, str] = {}
+        self._env_overrides(name, fields)
+        duration_seconds = ""
+        tags_text = fields.pop("_session_tags", "")
+        transitive_text = fields.pop("_transitive_tags", "")
+        visited: list[str] = []
+        current: str | None = name
+        while current is not None:
+            if current in visited:
+                raise IncludeLoopError(current)
+            visited.append(current)
+            section = self.config.section(current)
+            if section is None:
+                current = None if current == "default" or "default" in visited else "default"
+                continue
+            for attr, key in _STRING_FIELDS:
+                if not fields.get(attr) and section.get(key):
+                    fields[attr] = section.get(key)
+            if not duration_seconds:
+                duration_seconds = section.get("duration_seconds")
+            self._sso(section.get("sso_session"), section.get("sso_start_url"), section.get("sso_region"), fields)
+            if not tags_text:
+                tags_text = section.get("session_tags")
+            if not transitive_text:
+                transitive_text = section.get("transitive_session_tags")
+            include = section.get("include_profile")
+            if include:
+                current = include
+            elif current != "default" and "default" not in visited:
+                current = "default"
+            else:
+                current = None
+        if fields.get("source_profile_name") == name:
+            fields["source_profile_name"] = ""
+
+        profile = ProfileConfig(
+            name=name,
+            has_section=self.config.section(name) is not None,
+            session_tags=parse_session_tags(tags_text, name) if tags_text else (),
+            transitive_session_tags=parse_transitive_tags(transitive_text),
+            **self._durations(name, duration_seconds),
+            **{k: v for k, v in fields.items() if not k.startswith("_")},
+        )
+        source_name = profile.source_profile_name
+        if not source_name:
+            return profile
+        if source_name in path or source_name == name:
+            loop = (*path, name)
+            start = loop.index(source_name)
+            raise RoleChainLoopError((*loop[start:], source_name))
+        if self.config.section(source_name) is None and source_name not in self.stored:
+            raise MissingSourceProfileError(name, source_name)
+        return replace(profile, source=self.resolve(source_name, (*path, name)))
+
+    def _env_overrides(self, name: str, fields: dict[str, str]) -> None:
+        env = self.env
+        region = self.options.region or env.get("AWS_REGION", "") or env.get("AWS_DEFAULT_REGION", "")
+        candidates = {
+            "region": region,
+            "sts_regional_endpoints": env.get("AWS_STS_REGIONAL_ENDPOINTS", ""),
+            "endpoint_url": env.get("AWS_ENDPOINT_URL_STS", "") or env.get("AWS_ENDPOINT_URL", ""),
+            "mfa_serial": env.get("AWS_MFA_SERIAL", ""),
+        }
+        if name == self.active:
+            candidates.update(
+                role_arn=env.get("AWS_ROLE_ARN", ""),
+                role_session_name=env.get("AWS_ROLE_SESSION_NAME", ""),
+                source_identity=env.get("AWS_SOURCE_IDENTITY", ""),
+                _session_tags=env.get("AWS_SESSION_TAGS", ""),
+                _transitive_tags=env.get("AWS_TRANSITIVE_TAGS", ""),
+            )
+        fields.update({k: v for k, v in candidates.items() if v})
+
+    def _sso(self, session_name: str, inline_url: str, inline_region: str, fields: dict[str, str]) -> None:
+        if not fields.get("sso_session") and session_name:
+            fields["sso_session"] = session_name
+            sso = self.config.sso_session(session_name)
+            if sso is not None:
+                for key in ("sso_start_url", "sso_region", "sso_registration_scopes"):
+                    if not fields.get(key) and sso.get(key):
+                        fields[key] = sso.get(key)
+        # The [sso-session] URL wins over an inline URL in the same profile (fork, §2.3).
+        if not fields.get("sso_start_url") and inline_url:
+            fields["sso_start_url"] = inline_url
+        if not fields.get("sso_region") and inline_region:
+            fields["sso_region"] = inline_region
+
+    def _durations(self, name: str, duration_seconds: str) -> dict[str, timedelta]:
+        opts, env = self.options, self.env
+        assume = opts.duration or opts.assume_role_ttl or _env_duration(env, "AWS_ASSUME_ROLE_TTL")
+        if assume is None and duration_seconds:
+            try:
+                assume = timedelta(seconds=int(duration_seconds))
+            except ValueError as e:
+                raise InvalidProfileValueError(name, "duration_seconds", f"not a whole number: {duration_seconds!r}") from e
+        session = (
+            opts.duration
+            or opts.session_ttl
+            or _env_duration(env, "AWS_SESSION_TOKEN_TTL", "AWS_SESSION_TTL")
+        )
+        chained = (
+            opts.duration
+            or opts.session_ttl
+            or _env_duration(env, "AWS_CHAINED_SESSION_TOKEN_TTL", "AWS_SESSION_TTL")
+        )
+        return {
+            "assume_role_duration": assume or DEFAULT_ASSUME_ROLE_DURATION,
+            "session_token_duration": session or DEFAULT_SESSION_TOKEN_DURATION,
+            "chained_session_token_duration": chained or DEFAULT_CHAINED_SESSION_TOKEN_DURATION,
+        }
+
+
+def resolve_profile(
+    config: ConfigFile,
+    name: str,
+    *,
+    env: Mapping[str, str] | None = None,
+    options: ResolveOptions | None = None,
+    stored: Collection[str] = (),
+) -> ProfileConfig:
+    """Resolve ``name`` and its whole source chain; raise on loops and missing sources."""
+    resolver = _Resolver(config, env or {}, options or ResolveOptions(), name, stored)
+    return resolver.resolve(name, ())

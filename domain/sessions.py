@@ -1,0 +1,119 @@
+"""Cached sessions: key names, key classification and the freshness rule (reference §3).
+
+A session key is ``<type>,<b64url(profile)>,<b64url(mfa serial)>,<unix expiry>`` (§3.1). Keys share one
+namespace with long-term credentials and OIDC tokens, so every key is classified before use.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import enum
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from domain.credentials import rfc3339_utc
+from domain.items import Item
+
+DEFAULT_MIN_TTL = timedelta(minutes=5)  # AWS_MIN_TTL default (§2.5)
+
+GET_SESSION_TOKEN = "sts.GetSessionToken"
+ASSUME_ROLE = "sts.AssumeRole"
+ASSUME_ROLE_WITH_WEB_IDENTITY = "sts.AssumeRoleWithWebIdentity"
+SSO_ROLE_CREDENTIALS = "sso.GetRoleCredentials"
+CREDENTIAL_PROCESS = "credential_process"
+
+
+class KeyKind(enum.Enum):
+    CREDENTIAL = "credential"
+    SESSION = "session"
+    LEGACY_SESSION = "legacy-session"
+    OIDC_TOKEN = "oidc-token"
+
+
+def _b64(text: str) -> str:
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+def _unb64(text: str) -> str:
+    if "=" in text:
+        raise ValueError("padded")
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode()
+
+
+@dataclass(frozen=True)
+class SessionKey:
+    type: str
+    profile: str
+    mfa_serial: str
+    expiry: int  # unix seconds
+
+    def format(self) -> str:
+        return f"{self.type},{_b64(self.profile)},{_b64(self.mfa_serial)},{self.expiry}"
+
+    @property
+    def expires(self) -> datetime:
+        return datetime.fromtimestamp(self.expiry, UTC)
+
+    @staticmethod
+    def parse(key: str) -> SessionKey | None:
+        """The key as a current-format session key, or ``None``."""
+        if not _CURRENT.match(key):
+            return None
+        kind, profile, mfa, expiry = key.split(",")
+        try:
+            return SessionKey(kind, _unb64(profile), _unb64(mfa), int(expiry))
+        except (ValueError, binascii.Error, UnicodeDecodeError):
+            return None
+
+
+def session_prefix(kind: str, profile: str, mfa_serial: str) -> str:
+    """Lookup prefix: the first key starting with it is the cached session (§3.2)."""
+    return f"{kind},{_b64(profile)},{_b64(mfa_serial)},"
+
+
+_CURRENT = re.compile(r"^[^,]+,[^,]+,[^,]*,[0-9]+$")
+_LEGACY = (
+    re.compile(r"^session,[A-Za-z0-9_-]*,[A-Za-z0-9_-]*,[0-9]{2,}$"),
+    re.compile(r"^session:[^:]*:[^:]*:[0-9]*$"),
+    re.compile(r"^.+ session \([0-9]+\)$"),
+)
+
+
+def classify_key(key: str) -> KeyKind:
+    """Classify a store key the way aws-vault does (§3)."""
+    if key.startswith("oidc:"):
+        return KeyKind.OIDC_TOKEN
+    if any(p.match(key) for p in _LEGACY):
+        return KeyKind.LEGACY_SESSION
+    if SessionKey.parse(key) is not None:
+        return KeyKind.SESSION
+    return KeyKind.CREDENTIAL
+
+
+def is_fresh(expiration: datetime, now: datetime, min_ttl: timedelta) -> bool:
+    """A cached session is reused while at least ``min_ttl`` of it remains (``AWS_MIN_TTL``)."""
+    return expiration - now >= min_ttl
+
+
+def is_purgeable(key: str, now: datetime) -> bool:
+    """Legacy keys and expired current-format keys are purged on every cache read/write (§3.2)."""
+    kind = classify_key(key)
+    if kind is KeyKind.LEGACY_SESSION:
+        return True
+    if kind is KeyKind.SESSION:
+        parsed = SessionKey.parse(key)
+        return parsed is not None and parsed.expires <= now
+    return False
+
+
+def session_item(key: SessionKey, data: bytes) -> Item:
+    """Session item metadata as aws-vault writes it (§3.1), trusted on the keychain."""
+    when = rfc3339_utc(key.expires)
+    return Item(
+        key.format(),
+        data,
+        f"aws-vault session for {key.profile} (expires {when})",
+        "aws-vault session",
+    )
