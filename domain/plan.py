@@ -147,7 +147,8 @@ class _Planner:
             assert p.source is not None
             self.notes.append(f"profile {p.name}: sourcing credentials from profile {p.source.name}")
             steps = self.steps_for(p.source)
-        source_is_temporary = not has_stored
+        # Long-term keys may come through an alias profile untouched: what counts is the last step.
+        source_is_temporary = not isinstance(steps[-1], UseStoredKeys)
 
         consumer = self.consumer.get(p.name)
         is_source_for_role = consumer is not None and bool(consumer.role_arn)

@@ -1,1 +1,1 @@
-"""application/use_cases package."""
+"""Use cases: one imperative class per command, each with a single ``__call__``."""

@@ -1,0 +1,108 @@
+"""The credential pipeline: runs a domain ``Plan`` through the ports and publishes what happened.
+
+Each step is tried from the top of the plan down: a cached step that is still fresh ends the walk;
+otherwise its input comes from the step below it (reference §3.2, ``CachedSessionProvider``). MFA
+codes come from ``--mfa-token`` first, then the prompt (reference §2.8).
+"""
+
+from __future__ import annotations
+
+from application.bus import EventBus
+from application.ports import AssumeRoleRequest, Clock, MfaPrompt, SecretStore, TokenService
+from application.session_cache import SessionCache
+from domain.credentials import Credentials, master_from_json
+from domain.errors import CredentialsMissingError
+from domain.events import (
+    MfaRequested,
+    ProviderChosen,
+    RoleAssumed,
+    SessionTokenObtained,
+    StoredKeysUsed,
+)
+from domain.plan import AssumeRole, GetSessionToken, Plan, Step, UseStoredKeys
+
+
+class CredentialPipeline:
+    def __init__(
+        self,
+        store: SecretStore,
+        token_service: TokenService,
+        mfa_prompt: MfaPrompt,
+        clock: Clock,
+        bus: EventBus,
+        cache: SessionCache | None,
+        mfa_token: str = "",
+    ) -> None:
+        self.store = store
+        self.sts = token_service
+        self.prompt = mfa_prompt
+        self.clock = clock
+        self.bus = bus
+        self.cache = cache
+        self.mfa_token = mfa_token
+
+    def run(self, plan: Plan) -> Credentials:
+        for note in plan.notes:
+            self.bus.publish(ProviderChosen(plan.profile, note))
+        return self._credentials(plan.steps, len(plan.steps) - 1)
+
+    def _credentials(self, steps: tuple[Step, ...], index: int) -> Credentials:
+        step = steps[index]
+        spec = step.cache
+        if spec is not None and self.cache is not None:
+            cached = self.cache.lookup(spec)
+            if cached is not None:
+                return cached
+        if isinstance(step, UseStoredKeys):
+            return self._stored(step.profile)
+        source = self._credentials(steps, index - 1)
+        creds = self._call(step, source)
+        if spec is not None and self.cache is not None:
+            self.cache.save(spec, creds)
+        return creds
+
+    def _stored(self, profile: str) -> Credentials:
+        item = self.store.get(profile)
+        if item is None:
+            raise CredentialsMissingError(profile)
+        creds = master_from_json(item.data, profile)
+        self.bus.publish(StoredKeysUsed(profile, creds.masked_key_id))
+        return creds
+
+    def _code(self, profile: str, serial: str) -> str:
+        if not serial:
+            return ""
+        if self.mfa_token:
+            self.bus.publish(MfaRequested(profile, serial, "flag"))
+            return self.mfa_token
+        self.bus.publish(MfaRequested(profile, serial, "prompt"))
+        return self.prompt.ask(serial, profile).strip()
+
+    def _call(self, step: GetSessionToken | AssumeRole, source: Credentials) -> Credentials:
+        code = self._code(step.profile, step.mfa_serial)
+        if isinstance(step, GetSessionToken):
+            creds = self.sts.get_session_token(source, step.target, step.duration, step.mfa_serial, code)
+            assert creds.expiration is not None
+            self.bus.publish(
+                SessionTokenObtained(step.profile, creds.masked_key_id, creds.expiration, bool(code))
+            )
+            return creds
+        # aws-vault's default RoleSessionName is the time in Unix nanoseconds (§2.7.3).
+        session_name = step.session_name or str(int(self.clock.now().timestamp() * 1_000_000) * 1000)
+        request = AssumeRoleRequest(
+            role_arn=step.role_arn,
+            session_name=session_name,
+            duration=step.duration,
+            external_id=step.external_id,
+            mfa_serial=step.mfa_serial,
+            token_code=code,
+            session_tags=step.session_tags,
+            transitive_session_tags=step.transitive_session_tags,
+            source_identity=step.source_identity,
+        )
+        creds = self.sts.assume_role(source, step.target, request)
+        assert creds.expiration is not None
+        self.bus.publish(
+            RoleAssumed(step.profile, step.role_arn, creds.masked_key_id, creds.expiration, bool(code))
+        )
+        return creds

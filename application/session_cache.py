@@ -1,0 +1,113 @@
+"""The session cache kept in the secret store itself, with aws-vault's keys and rules (reference §3.2).
+
+Lookup takes the first key with the ``<type>,<b64 profile>,<b64 mfa>,`` prefix; every lookup and
+write first purges legacy and expired session keys; a hit needs at least ``min_ttl`` remaining.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from application.bus import EventBus
+from application.ports import Clock, SecretStore
+from domain.credentials import Credentials, session_from_json, session_to_json
+from domain.errors import CorruptItemError, ItemNotFoundError, StoreError
+from domain.events import CachedSessionReused, SessionCached, SessionCacheMissed, SessionsPurged
+from domain.plan import CacheSpec
+from domain.sessions import (
+    KeyKind,
+    SessionKey,
+    classify_key,
+    is_fresh,
+    is_purgeable,
+    session_item,
+    session_prefix,
+)
+
+
+class SessionCache:
+    def __init__(self, store: SecretStore, clock: Clock, bus: EventBus, min_ttl: timedelta) -> None:
+        self.store = store
+        self.clock = clock
+        self.bus = bus
+        self.min_ttl = min_ttl
+
+    def _purged_keys(self) -> list[str]:
+        now = self.clock.now()
+        keys = self.store.keys()
+        kept: list[str] = []
+        purged = 0
+        for key in keys:
+            if is_purgeable(key, now):
+                try:
+                    self.store.remove(key)
+                    purged += 1
+                except StoreError:
+                    # aws-vault only logs purge failures (§3.2); a stale key is harmless.
+                    kept.append(key)
+            else:
+                kept.append(key)
+        if purged:
+            self.bus.publish(SessionsPurged(purged))
+        return kept
+
+    def lookup(self, spec: CacheSpec) -> Credentials | None:
+        prefix = session_prefix(spec.type, spec.profile, spec.mfa_serial)
+        for key in self._purged_keys():
+            if not key.startswith(prefix):
+                continue
+            item = self.store.get(key)
+            if item is None:
+                continue
+            try:
+                creds = session_from_json(item.data, key)
+            except CorruptItemError:
+                continue  # aws-vault: "SessionKeyring: Ignoring invalid data" -> a miss
+            now = self.clock.now()
+            if creds.expiration is not None and is_fresh(creds.expiration, now, self.min_ttl):
+                self.bus.publish(
+                    CachedSessionReused(spec.profile, spec.type, creds.masked_key_id, creds.expiration - now)
+                )
+                return creds
+            break
+        self.bus.publish(SessionCacheMissed(spec.profile, spec.type))
+        return None
+
+    def save(self, spec: CacheSpec, creds: Credentials) -> None:
+        if creds.expiration is None:
+            return
+        key = SessionKey(spec.type, spec.profile, spec.mfa_serial, int(creds.expiration.timestamp()))
+        name = key.format()
+        prefix = session_prefix(spec.type, spec.profile, spec.mfa_serial)
+        for old in self._purged_keys():
+            if old.startswith(prefix) and old != name:
+                try:
+                    self.store.remove(old)
+                except ItemNotFoundError:
+                    pass
+        self.store.set(session_item(key, session_to_json(creds)))
+        self.bus.publish(SessionCached(spec.profile, spec.type, name, creds.expiration))
+
+    def sessions(self) -> list[SessionKey]:
+        """Current-format sessions in store order (``list`` does not purge, §1.5.1)."""
+        out: list[SessionKey] = []
+        for key in self.store.keys():
+            if classify_key(key) is KeyKind.SESSION:
+                parsed = SessionKey.parse(key)
+                if parsed is not None:
+                    out.append(parsed)
+        return out
+
+    def delete_for_profile(self, profile: str) -> int:
+        """Delete the profile's sessions (current and legacy format); the count deleted."""
+        count = 0
+        for key in self.store.keys():
+            kind = classify_key(key)
+            parsed = SessionKey.parse(key) if kind in (KeyKind.SESSION, KeyKind.LEGACY_SESSION) else None
+            if parsed is not None and parsed.profile == profile:
+                try:
+                    self.store.remove(key)
+                    count += 1
+                except ItemNotFoundError:
+                    pass
+        return count

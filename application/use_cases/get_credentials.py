@@ -1,0 +1,65 @@
+"""Resolve a profile and produce its credentials through the pipeline (shared by exec and export)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from application.bus import EventBus
+from application.pipeline import CredentialPipeline
+from application.ports import ConfigSource, SecretStore
+from domain.credentials import Credentials
+from domain.errors import ProfileNotFoundError
+from domain.plan import Plan, build_plan
+from domain.profiles import ProfileConfig
+from domain.role_chain import ResolveOptions, resolve_profile
+from domain.sessions import KeyKind, classify_key
+
+
+@dataclass(frozen=True)
+class CredentialsRequest:
+    profile: str
+    options: ResolveOptions = ResolveOptions()
+    no_session: bool = False
+
+
+@dataclass(frozen=True)
+class ResolvedCredentials:
+    profile: ProfileConfig
+    plan: Plan
+    credentials: Credentials
+
+
+def stored_credential_names(store: SecretStore) -> list[str]:
+    """Keys that are long-term credentials (neither sessions nor OIDC tokens), in store order."""
+    return [k for k in store.keys() if classify_key(k) is KeyKind.CREDENTIAL]
+
+
+class ResolveProfile:
+    """Config + stored keys -> the resolved profile and its plan. Fetches nothing."""
+
+    def __init__(self, config: ConfigSource, store: SecretStore, env: Mapping[str, str]) -> None:
+        self.config = config
+        self.store = store
+        self.env = env
+
+    def __call__(self, request: CredentialsRequest) -> tuple[ProfileConfig, Plan]:
+        config = self.config.load()
+        stored = set(stored_credential_names(self.store))
+        if config.section(request.profile) is None and request.profile not in stored:
+            raise ProfileNotFoundError(request.profile)
+        profile = resolve_profile(
+            config, request.profile, env=self.env, options=request.options, stored=stored
+        )
+        return profile, build_plan(profile, stored, no_session=request.no_session)
+
+
+class GetCredentials:
+    def __init__(self, resolve: ResolveProfile, pipeline: CredentialPipeline, bus: EventBus) -> None:
+        self.resolve = resolve
+        self.pipeline = pipeline
+        self.bus = bus
+
+    def __call__(self, request: CredentialsRequest) -> ResolvedCredentials:
+        profile, plan = self.resolve(request)
+        return ResolvedCredentials(profile, plan, self.pipeline.run(plan))

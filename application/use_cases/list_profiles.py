@@ -1,0 +1,62 @@
+"""The data behind ``aws-vault list``: profiles, the credentials they use, their sessions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from application.ports import ConfigSource, SecretStore
+from application.session_cache import SessionCache
+from application.use_cases.get_credentials import stored_credential_names
+from domain.profiles import ConfigFile
+from domain.sessions import SessionKey
+
+
+@dataclass(frozen=True)
+class ProfileRow:
+    profile: str  # "" for stored credentials without a config section
+    credentials: str  # "" when no stored credentials back the profile
+    sessions: tuple[SessionKey, ...]
+
+
+@dataclass(frozen=True)
+class Listing:
+    profile_names: tuple[str, ...]
+    credential_names: tuple[str, ...]
+    sessions: tuple[SessionKey, ...]
+    rows: tuple[ProfileRow, ...]
+
+
+def credentials_source(config: ConfigFile, name: str, stored: set[str]) -> str:
+    """The stored credentials a profile ends up using, walking ``source_profile`` (the seed's column)."""
+    seen: set[str] = set()
+    current = name
+    while current and current not in seen:
+        if current in stored:
+            return current
+        seen.add(current)
+        section = config.section(current)
+        current = section.get("source_profile") if section is not None else ""
+    return ""
+
+
+class ListProfiles:
+    def __init__(self, config: ConfigSource, store: SecretStore, cache: SessionCache) -> None:
+        self.config = config
+        self.store = store
+        self.cache = cache
+
+    def __call__(self) -> Listing:
+        config = self.config.load()
+        credential_names = stored_credential_names(self.store)
+        stored = set(credential_names)
+        sessions = self.cache.sessions()
+        names = config.profile_names()
+        rows: list[ProfileRow] = []
+        for name in names:
+            source = credentials_source(config, name, stored)
+            own = tuple(s for s in sessions if s.profile == name)
+            rows.append(ProfileRow(name, source, own))
+        for cred in credential_names:
+            if config.section(cred) is None:
+                rows.append(ProfileRow("", cred, tuple(s for s in sessions if s.profile == cred)))
+        return Listing(tuple(names), tuple(credential_names), tuple(sessions), tuple(rows))

@@ -1,0 +1,69 @@
+"""Add and remove long-term credentials, and delete cached sessions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from application.bus import EventBus
+from application.ports import ConfigSource, SecretStore
+from application.session_cache import SessionCache
+from domain.credentials import Credentials, master_to_json
+from domain.errors import SourceProfileHasNoEffectError
+from domain.events import CredentialsRemoved, CredentialsStored, ProfileSectionAdded, SessionsDeleted
+from domain.items import credential_item
+
+
+@dataclass(frozen=True)
+class AddResult:
+    sessions_deleted: int
+    section_added: bool
+
+
+class AddCredentials:
+    def __init__(self, store: SecretStore, config: ConfigSource, cache: SessionCache, bus: EventBus) -> None:
+        self.store = store
+        self.config = config
+        self.cache = cache
+        self.bus = bus
+
+    def check(self, profile: str) -> None:
+        """Refuse before prompting: keys on a profile with a source_profile are never used (§1.3 add)."""
+        section = self.config.load().section(profile)
+        if section is not None and section.get("source_profile"):
+            raise SourceProfileHasNoEffectError(profile, section.get("source_profile"))
+
+    def __call__(self, profile: str, keys: Credentials, *, add_config: bool = True) -> AddResult:
+        self.check(profile)
+        self.store.set(credential_item(profile, master_to_json(keys)))
+        self.bus.publish(CredentialsStored(profile))
+        deleted = self.cache.delete_for_profile(profile)
+        if deleted:
+            self.bus.publish(SessionsDeleted(profile, deleted))
+        added = False
+        if add_config and self.config.load().section(profile) is None:
+            self.config.add_profile(profile)
+            self.bus.publish(ProfileSectionAdded(profile, self.config.path))
+            added = True
+        return AddResult(deleted, added)
+
+
+class RemoveCredentials:
+    def __init__(self, store: SecretStore, cache: SessionCache, bus: EventBus) -> None:
+        self.store = store
+        self.cache = cache
+        self.bus = bus
+
+    def __call__(self, profile: str) -> None:
+        self.store.remove(profile)
+        self.bus.publish(CredentialsRemoved(profile))
+
+
+class DeleteSessions:
+    def __init__(self, cache: SessionCache, bus: EventBus) -> None:
+        self.cache = cache
+        self.bus = bus
+
+    def __call__(self, profile: str) -> int:
+        count = self.cache.delete_for_profile(profile)
+        self.bus.publish(SessionsDeleted(profile, count))
+        return count
