@@ -1,0 +1,74 @@
+"""``--debug`` logging: turns domain events into aws-vault's log lines through structlog.
+
+Lines look like Go's ``log`` package (``2006/01/02 15:04:05 message``) on stderr. Events carry no
+secrets, and only masked key ids (``****************ABCD``) are ever printed.
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, datetime
+from typing import Any, TextIO
+
+import structlog
+
+from application.ports import EventSink
+from domain import events as ev
+from domain.durations import format_duration, truncate_to_seconds
+
+
+def _go_log_renderer(_logger: Any, _name: str, event_dict: dict[str, Any]) -> str:
+    stamp = datetime.now().strftime("%Y/%m/%d %H:%M:%S")
+    return f"{stamp} {event_dict.pop('event')}"
+
+
+def _expires_in(moment: datetime) -> str:
+    return format_duration(truncate_to_seconds(moment - datetime.now(UTC)))
+
+
+def describe(event: ev.Event) -> str:
+    """aws-vault's wording for an event, where it has one."""
+    match event:
+        case ev.ProviderChosen(message=message):
+            return message
+        case ev.CachedSessionReused(session_type=kind, masked_key_id=key, expires_in=left):
+            return f"Re-using cached credentials {key} from {kind}, expires in {format_duration(truncate_to_seconds(left))}"
+        case ev.SessionCacheMissed(profile=profile, session_type=kind):
+            return f"profile {profile}: no fresh cached {kind} session"
+        case ev.MfaRequested(profile=profile, mfa_serial=serial, source=source):
+            return f"profile {profile}: MFA code for {serial} from {source}"
+        case ev.SessionTokenObtained(masked_key_id=key, expires=expires):
+            return f"Generated credentials {key} using GetSessionToken, expires in {_expires_in(expires)}"
+        case ev.RoleAssumed(role_arn=arn, masked_key_id=key, expires=expires):
+            return f"Generated credentials {key} using AssumeRole for {arn}, expires in {_expires_in(expires)}"
+        case ev.SessionCached(profile=profile, session_type=kind, expires=expires):
+            return f"profile {profile}: cached {kind} session, expires in {_expires_in(expires)}"
+        case ev.StoredKeysUsed(profile=profile, masked_key_id=key):
+            return f"profile {profile}: read stored credentials {key}"
+        case ev.SessionsPurged(count=count):
+            return f"Removed {count} expired or legacy sessions"
+        case ev.SessionsDeleted(profile=profile, count=count):
+            return f"profile {profile}: deleted {count} sessions"
+        case ev.CredentialsStored(profile=profile):
+            return f"profile {profile}: stored credentials"
+        case ev.CredentialsRemoved(profile=profile):
+            return f"profile {profile}: removed credentials"
+        case ev.ProfileSectionAdded(profile=profile, path=path):
+            return f"Adding profile {profile} to config at {path}"
+        case ev.CommandStarting(argv0=argv0, mode=mode):
+            return f"Running {argv0} ({mode})"
+    return type(event).__name__
+
+
+class StructlogEventSink(EventSink):
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self.logger = structlog.wrap_logger(
+            structlog.PrintLogger(stream or sys.stderr),
+            processors=[_go_log_renderer],
+        )
+
+    def line(self, message: str) -> None:
+        self.logger.info(message)
+
+    def __call__(self, event: ev.Event) -> None:
+        self.logger.info(describe(event))

@@ -1,0 +1,60 @@
+"""Running the user's command: ``execve`` on Unix (aws-vault v7), a forwarding sub-process otherwise."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+
+from application.ports import ProcessRunner
+from domain.errors import AwsVaultError
+
+
+class CommandNotFoundError(AwsVaultError):
+    def __init__(self, command: str) -> None:
+        # Go's exec.LookPath wording, as aws-vault prints it (§2.9).
+        super().__init__(f'exec: "{command}": executable file not found in $PATH')
+
+
+def _lookup(command: str, env: dict[str, str]) -> str:
+    if os.sep in command:
+        if os.access(command, os.X_OK) and not os.path.isdir(command):
+            return command
+        raise CommandNotFoundError(command)
+    found = shutil.which(command, path=env.get("PATH", os.defpath))
+    if found is None:
+        raise CommandNotFoundError(command)
+    return found
+
+
+class OsProcessRunner(ProcessRunner):
+    def __init__(self, use_execve: bool = True) -> None:
+        self.use_execve = use_execve and os.name == "posix"
+
+    def run(self, argv: list[str], env: dict[str, str]) -> int:
+        path = _lookup(argv[0], env)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        if self.use_execve:
+            try:
+                os.execve(path, argv, env)  # argv[0] stays as typed, like aws-vault
+            except OSError:
+                pass  # fall back to a sub-process, as aws-vault does when execve fails
+        return self._subprocess(path, argv, env)
+
+    @staticmethod
+    def _subprocess(path: str, argv: list[str], env: dict[str, str]) -> int:
+        child = subprocess.Popen([path, *argv[1:]], env=env)
+        forwarded = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2)
+        previous = {}
+        for sig in forwarded:
+            previous[sig] = signal.signal(sig, lambda s, _f: child.send_signal(s))
+        try:
+            code = child.wait()
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+        # The child's own exit status, as the fork does (upstream returned 1 and lost it).
+        return code if code >= 0 else 128 - code

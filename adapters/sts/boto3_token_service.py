@@ -1,0 +1,225 @@
+"""STS through botocore: GetSessionToken and AssumeRole signed with the caller's keys.
+
+botocore is imported on first use, never at import time, so commands that make no STS call stay fast.
+Each client is isolated from the user's AWS setup: only the keys passed in sign, and ``AWS_PROFILE``,
+``~/.aws/config`` and ``~/.aws/credentials`` are not read (our config adapter already turned the profile
+into a ``StsTarget``). Endpoint and region rules: reference §2.8.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from application.ports import AssumeRoleRequest, TokenService
+from domain.credentials import Credentials
+from domain.errors import StsRequestError
+from domain.plan import StsTarget
+
+GLOBAL_ENDPOINT = "https://sts.amazonaws.com"
+DEFAULT_REGION = "us-east-1"
+
+# Reference §2.8: with sts_regional_endpoints=legacy these regions use the global endpoint.
+LEGACY_GLOBAL_REGIONS = frozenset(
+    {
+        "ap-northeast-1", "ap-south-1", "ap-southeast-1", "ap-southeast-2", "aws-global", "ca-central-1",
+        "eu-central-1", "eu-north-1", "eu-west-1", "eu-west-2", "eu-west-3", "sa-east-1", "us-east-1",
+        "us-east-2", "us-west-1", "us-west-2",
+    }
+)  # fmt: skip
+
+_METHODS = {"GetSessionToken": "get_session_token", "AssumeRole": "assume_role"}
+_REDACTED = "****"
+
+
+def choose_endpoint(target: StsTarget, env: Mapping[str, str]) -> tuple[str | None, str]:
+    """The endpoint URL to pass to botocore (``None``: its regional default) and the region to sign for."""
+    region = target.region or DEFAULT_REGION
+    if target.endpoint_url:
+        return target.endpoint_url, region
+    # botocore reads these two itself, but only when no endpoint_url is passed, and the defaults below
+    # pass one; so we read them here, in botocore's order, and switch botocore's own lookup off.
+    if env.get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "").lower() != "true":
+        configured = env.get("AWS_ENDPOINT_URL_STS") or env.get("AWS_ENDPOINT_URL")
+        if configured:
+            return configured, region
+    if not target.region:
+        # aws-vault fails here ("an AWS region is required", aws-vault#866, #1094); we call the global
+        # endpoint, which is what a region-less STS client has always meant.
+        return GLOBAL_ENDPOINT, region
+    # Reference §2.8: legacy mode keeps the signing region. botocore already maps aws-global to the
+    # global endpoint (signed for us-east-1); forcing the URL would sign for "aws-global".
+    if target.regional_endpoints == "legacy" and region in LEGACY_GLOBAL_REGIONS and region != "aws-global":
+        return GLOBAL_ENDPOINT, region
+    return None, region
+
+
+@dataclass(frozen=True)
+class ResolvedEndpoint:
+    url: str
+    signing_region: str
+
+
+class _Captured(Exception):
+    """Raised by the before-send hook to stop a request once its URL and signature are known."""
+
+    def __init__(self, url: str, authorization: str) -> None:
+        super().__init__(url)
+        self.url = url
+        self.authorization = authorization
+
+
+class Boto3TokenService(TokenService):
+    """``TokenService`` over botocore; one botocore session per instance, built on first use."""
+
+    def __init__(
+        self,
+        env: Mapping[str, str] | None = None,
+        *,
+        max_attempts: int = 3,
+        connect_timeout: float = 10.0,
+        read_timeout: float = 30.0,
+    ) -> None:
+        self._env = env
+        self._max_attempts = max_attempts
+        self._connect_timeout = connect_timeout
+        self._read_timeout = read_timeout
+        self._lock = threading.Lock()
+        self._session: Any = None
+        self._config: Any = None
+
+    def get_session_token(
+        self,
+        source: Credentials,
+        target: StsTarget,
+        duration: timedelta,
+        mfa_serial: str = "",
+        token_code: str = "",
+    ) -> Credentials:
+        params: dict[str, Any] = {"DurationSeconds": int(duration.total_seconds())}
+        if mfa_serial:
+            params["SerialNumber"] = mfa_serial
+            params["TokenCode"] = token_code
+        return self._call("GetSessionToken", source, target, params)
+
+    def assume_role(self, source: Credentials, target: StsTarget, request: AssumeRoleRequest) -> Credentials:
+        # Reference §2.7.3: optional parameters are sent only when set.
+        params: dict[str, Any] = {
+            "RoleArn": request.role_arn,
+            "RoleSessionName": request.session_name,
+            "DurationSeconds": int(request.duration.total_seconds()),
+        }
+        if request.external_id:
+            params["ExternalId"] = request.external_id
+        if request.mfa_serial:
+            params["SerialNumber"] = request.mfa_serial
+            params["TokenCode"] = request.token_code
+        if request.session_tags:
+            params["Tags"] = [{"Key": k, "Value": v} for k, v in request.session_tags]
+        if request.transitive_session_tags:
+            params["TransitiveTagKeys"] = list(request.transitive_session_tags)
+        if request.source_identity:
+            params["SourceIdentity"] = request.source_identity
+        return self._call("AssumeRole", source, target, params)
+
+    def resolve_endpoint(self, target: StsTarget) -> ResolvedEndpoint:
+        """Where STS calls for ``target`` go and the region they are signed for; sends nothing."""
+        client = self._client(Credentials("AKIDRESOLVEENDPOINT", "unused"), target)
+
+        def capture(request: Any, **_: Any) -> None:
+            auth = request.headers.get("Authorization", b"")
+            raise _Captured(request.url, auth.decode() if isinstance(auth, bytes) else str(auth))
+
+        client.meta.events.register("before-send.sts.*", capture)
+        try:
+            client.get_caller_identity()
+        except _Captured as c:
+            scope = c.authorization.partition("Credential=")[2].split(",")[0].split("/")
+            return ResolvedEndpoint(c.url.rstrip("/"), scope[2] if len(scope) > 2 else "")
+        raise AssertionError("before-send hook did not run")  # pragma: no cover
+
+    def _botocore(self) -> tuple[Any, Any]:
+        with self._lock:
+            if self._session is None:
+                import botocore.config
+                import botocore.session
+
+                no_env = (None, None)  # (config-file key, env var): never read
+                self._session = botocore.session.Session(
+                    session_vars={
+                        "profile": (*no_env, None, None),
+                        "config_file": (*no_env, os.devnull, None),
+                        "credentials_file": (*no_env, os.devnull, None),
+                        # Legacy mode is applied by choose_endpoint, from the profile's own setting.
+                        "sts_regional_endpoints": (*no_env, "regional", None),
+                    }
+                )
+                self._config = botocore.config.Config(
+                    ignore_configured_endpoint_urls=True,
+                    retries={"mode": "standard", "total_max_attempts": self._max_attempts},
+                    connect_timeout=self._connect_timeout,
+                    read_timeout=self._read_timeout,
+                )
+            return self._session, self._config
+
+    def _client(self, source: Credentials, target: StsTarget) -> Any:
+        endpoint_url, region = choose_endpoint(target, os.environ if self._env is None else self._env)
+        session, config = self._botocore()
+        with self._lock:  # botocore sessions are not thread-safe; a client takes ~2 ms once models load
+            return session.create_client(
+                "sts",
+                region_name=region,
+                endpoint_url=endpoint_url,
+                aws_access_key_id=source.access_key_id,
+                aws_secret_access_key=source.secret_access_key,
+                aws_session_token=source.session_token or None,
+                config=config,
+            )
+
+    def _call(self, op: str, source: Credentials, target: StsTarget, params: dict[str, Any]) -> Credentials:
+        from botocore import exceptions as bx
+
+        secrets = [s for s in (source.secret_access_key, source.session_token) if s]
+        try:
+            client = self._client(source, target)
+        except ValueError as e:  # botocore: "Invalid endpoint: <url>"
+            raise StsRequestError(op, "InvalidEndpoint", _scrub(str(e), secrets)) from e
+        try:
+            response = getattr(client, _METHODS[op])(**params)
+        except bx.ClientError as e:
+            err = e.response.get("Error", {})
+            status = e.response.get("ResponseMetadata", {}).get("HTTPStatusCode", "")
+            message = err.get("Message") or f"HTTP {status}"
+            raise StsRequestError(op, err.get("Code") or "Unknown", _scrub(message, secrets)) from e
+        except bx.ParamValidationError as e:
+            report = "; ".join(line.strip() for line in str(e.kwargs.get("report", e)).splitlines())
+            raise StsRequestError(op, "ParamValidation", _scrub(report, secrets)) from e
+        except (bx.ConnectionError, bx.HTTPClientError) as e:
+            endpoint = str(e.kwargs.get("endpoint_url") or client.meta.endpoint_url).rstrip("/")
+            detail = " (timed out)" if isinstance(e, bx.ConnectTimeoutError | bx.ReadTimeoutError) else ""
+            raise StsRequestError(op, "Network", f"could not reach {endpoint}{detail}") from e
+        except bx.BotoCoreError as e:
+            raise StsRequestError(op, type(e).__name__, _scrub(str(e), secrets)) from e
+        return _credentials(response["Credentials"])
+
+
+def _scrub(message: str, secrets: list[str]) -> str:
+    for secret in secrets:
+        message = message.replace(secret, _REDACTED)
+    return message
+
+
+def _credentials(c: Mapping[str, Any]) -> Credentials:
+    expiration: datetime = c["Expiration"]
+    if expiration.tzinfo is None:
+        expiration = expiration.replace(tzinfo=UTC)
+    return Credentials(
+        access_key_id=c["AccessKeyId"],
+        secret_access_key=c["SecretAccessKey"],
+        session_token=c.get("SessionToken", ""),
+        expiration=expiration.astimezone(UTC),
+    )

@@ -1,0 +1,69 @@
+"""The cached credential lookup, wired by hand so it stays cheap.
+
+Every SDK call through ``credential_process`` runs ``aws-vault export --format=json`` (or
+``exec --json``). When a fresh session is cached, answering needs only the config file, the store and
+the clock: no boto3/botocore (~150 ms to import), no dependency-injector (~100 ms), no structlog, no
+keyring backend discovery. This module runs the *same* use case and pipeline as the container path,
+with the STS and MFA ports replaced by a stand-in that aborts the attempt; on any miss the caller
+falls back to the full container. It is the only other importer of adapters (import-linter contract).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from adapters.clock import SystemClock
+from adapters.config.aws_config_source import AwsConfigSource
+from adapters.stores.file_store import FileSecretStore
+from application.bus import EventBus
+from application.pipeline import CredentialPipeline
+from application.ports import AssumeRoleRequest, MfaPrompt, TokenService
+from application.session_cache import SessionCache
+from application.use_cases.get_credentials import (
+    CredentialsRequest,
+    GetCredentials,
+    ResolvedCredentials,
+    ResolveProfile,
+)
+from domain.credentials import Credentials
+from domain.plan import StsTarget
+from entrypoints.settings import Settings
+
+
+class FullPathNeeded(Exception):  # noqa: N818 - a control-flow signal, not an error
+    """The lookup needs STS or a prompt: hand over to the container."""
+
+
+class _NotHere(TokenService, MfaPrompt):
+    def get_session_token(
+        self, source: Credentials, target: StsTarget, duration: timedelta, mfa_serial: str = "", token_code: str = ""
+    ) -> Credentials:
+        raise FullPathNeeded
+
+    def assume_role(self, source: Credentials, target: StsTarget, request: AssumeRoleRequest) -> Credentials:
+        raise FullPathNeeded
+
+    def ask(self, mfa_serial: str, profile: str) -> str:
+        raise FullPathNeeded
+
+
+def _no_passphrase() -> str:
+    raise FullPathNeeded
+
+
+def cached_credentials(settings: Settings, request: CredentialsRequest, mfa_token: str) -> ResolvedCredentials | None:
+    """The credentials if they can be served without STS or a prompt, else ``None``."""
+    if settings.backend != "file":
+        return None
+    passphrase = settings.file_passphrase
+    store = FileSecretStore(settings.file_dir, (lambda: passphrase) if passphrase is not None else _no_passphrase)
+    clock = SystemClock()
+    bus = EventBus()
+    stand_in = _NotHere()
+    cache = SessionCache(store, clock, bus, settings.min_ttl)
+    pipeline = CredentialPipeline(store, stand_in, stand_in, clock, bus, cache, mfa_token)
+    resolve = ResolveProfile(AwsConfigSource(settings.config_path), store, settings.env)
+    try:
+        return GetCredentials(resolve, pipeline, bus)(request)
+    except FullPathNeeded:
+        return None

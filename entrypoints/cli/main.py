@@ -1,0 +1,315 @@
+"""``aws-vault`` command line: parse, dispatch, and one error funnel.
+
+``main(argv, env=None, container=None) -> int`` never raises for bad input: every ``AwsVaultError``
+becomes ``aws-vault: error: <cmd>: <message>`` on stderr and exit status 1 (reference §1.1), with a
+traceback only under ``--debug``. Heavy modules (the container, boto3, structlog) load on demand.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from domain.durations import format_duration, parse_duration, truncate_to_seconds
+from domain.errors import (
+    AwsVaultError,
+    BackendUnavailableError,
+    ConfigError,
+    CredentialsMissingError,
+    NestedSessionError,
+    ProfileNotFoundError,
+    UsageError,
+)
+from domain.role_chain import ResolveOptions
+from entrypoints.cli import formats
+from entrypoints.cli.parser import APP_HELP, VERSION, ParseError, build_parser, help_long, split_command
+from entrypoints.settings import Settings
+
+if TYPE_CHECKING:
+    import argparse
+
+    from application.use_cases.get_credentials import CredentialsRequest, ResolvedCredentials
+    from entrypoints.container import Container
+
+
+class _Prefixed(AwsVaultError):
+    pass
+
+
+def _prefixed(prefix: str, error: AwsVaultError) -> _Prefixed:
+    wrapped = _Prefixed(f"{prefix}{error}")
+    wrapped.__cause__ = error
+    return wrapped
+
+
+class Runtime:
+    """What one invocation needs: settings, streams, and the container (built on first use)."""
+
+    def __init__(self, args: argparse.Namespace, env: Mapping[str, str], container: Container | None) -> None:
+        self.args = args
+        self.env = env
+        self.settings = Settings.build(
+            env,
+            backend=getattr(args, "backend", None) or "",
+            file_dir=getattr(args, "file_dir", None) or "",
+            prompt=getattr(args, "prompt", None) or "",
+            debug=bool(getattr(args, "debug", False)),
+        )
+        self._container = container
+        self._injected = container is not None
+
+    @property
+    def container(self) -> Container:
+        if self._container is None:
+            from entrypoints.container import Container
+
+            self._container = Container()
+        if not getattr(self, "_wired", False):
+            self._container.settings.override(self.settings)
+            self._container.env.override(self.env)
+            if self.settings.debug:
+                sink = self._container.debug_sink()
+                self._container.bus().subscribe(sink)
+                sink.line(f"aws-vault {VERSION}")
+            self._wired = True
+        return self._container
+
+    def credentials(self, request: CredentialsRequest, mfa_token: str) -> ResolvedCredentials:
+        if not self._injected and not self.settings.debug:
+            from entrypoints.cli.fast_path import cached_credentials
+
+            found = cached_credentials(self.settings, request, mfa_token)
+            if found is not None:
+                return found
+        c = self.container
+        return c.get_credentials(pipeline=c.pipeline(mfa_token=mfa_token))(request)
+
+
+def _duration(value: str | None, flag: str) -> timedelta | None:
+    return parse_duration(value, where=f"--{flag}") if value else None
+
+
+def _request(args: argparse.Namespace, profile: str) -> CredentialsRequest:
+    from application.use_cases.get_credentials import CredentialsRequest
+
+    options = ResolveOptions(
+        region=args.region,
+        duration=_duration(args.duration, "duration"),
+        session_ttl=_duration(getattr(args, "session_ttl", None), "session-ttl"),
+        assume_role_ttl=_duration(getattr(args, "assume_role_ttl", None), "assume-role-ttl"),
+    )
+    return CredentialsRequest(profile=profile, options=options, no_session=args.no_session)
+
+
+def _resolve_credentials(rt: Runtime, profile: str) -> ResolvedCredentials:
+    request = _request(rt.args, profile)
+    try:
+        return rt.credentials(request, rt.args.mfa_token)
+    except (ConfigError, UsageError, ProfileNotFoundError):
+        raise
+    except CredentialsMissingError as e:
+        raise _prefixed("Error getting temporary credentials: ", e) from e
+    except AwsVaultError as e:
+        raise _prefixed(f"Failed to get credentials for {profile}: ", e) from e
+
+
+def _load_config_errors(error: ConfigError) -> _Prefixed:
+    return _prefixed("Error loading config: ", error)
+
+
+def cmd_exec(rt: Runtime) -> int:
+    args, env = rt.args, rt.env
+    if env.get("AWS_VAULT"):
+        raise NestedSessionError(
+            "running in an existing aws-vault subshell; 'exit' from the subshell or unset AWS_VAULT to force"
+        )
+    profile = args.profile or env.get("AWS_PROFILE", "")
+    if not profile:
+        raise UsageError("required argument 'profile' not provided, try --help")
+    try:
+        resolved = _resolve_credentials(rt, profile)
+    except ConfigError as e:
+        raise _load_config_errors(e) from e
+    if args.json:
+        sys.stdout.write(formats.credential_process_json(resolved.credentials))
+        return 0
+    command = list(args.cmd)
+    if not command:
+        shell = env.get("SHELL") or "/bin/sh"
+        command = [shell]
+        if (
+            not rt.settings.debug
+            and sys.stdout.isatty()
+            and env.get("AWS_VAULT_DISABLE_HELP_MESSAGE") != "1"
+        ):
+            sys.stderr.write(f"Starting subshell {shell}, use `exit` to exit the subshell\n")
+    from application.use_cases.exec_profile import child_environment
+
+    child_env = child_environment(env, profile, resolved.credentials, resolved.plan.region)
+    return int(rt.container.run_command()(command, child_env))
+
+
+def cmd_export(rt: Runtime) -> int:
+    args, env = rt.args, rt.env
+    if env.get("AWS_VAULT"):
+        raise NestedSessionError(
+            "in an existing aws-vault subshell; 'exit' from the subshell or unset AWS_VAULT to force"
+        )
+    try:
+        resolved = _resolve_credentials(rt, args.profile)
+    except ConfigError as e:
+        raise _load_config_errors(e) from e
+    sys.stdout.write(formats.render_export(args.format, args.profile, resolved.credentials, resolved.plan.region))
+    return 0
+
+
+def cmd_add(rt: Runtime) -> int:
+    from domain.credentials import Credentials
+
+    args, env = rt.args, rt.env
+    c = rt.container
+    use_case = c.add_credentials()
+    use_case.check(args.profile)
+    if args.env:
+        key_id = env.get("AWS_ACCESS_KEY_ID", "")
+        secret = env.get("AWS_SECRET_ACCESS_KEY", "")
+        if not key_id:
+            raise UsageError("Missing value for AWS_ACCESS_KEY_ID")
+        if not secret:
+            raise UsageError("Missing value for AWS_SECRET_ACCESS_KEY")
+    else:
+        terminal = c.terminal()
+        # The seed's wording (v4 USAGE): "Enter Access Key Id:" / "Enter Secret Key:".
+        key_id = terminal.ask("Enter Access Key Id: ").strip()
+        if not key_id:
+            raise UsageError("Missing value for the access key id")
+        secret = terminal.ask("Enter Secret Key: ", secret=True).strip()
+        if not secret:
+            raise UsageError("Missing value for the secret key")
+    result = use_case(args.profile, Credentials(key_id, secret), add_config=args.add_config)
+    print(f'Added credentials to profile "{args.profile}" in vault')
+    if result.sessions_deleted:
+        print(f"Deleted {result.sessions_deleted} existing sessions.")
+    return 0
+
+
+def cmd_remove(rt: Runtime) -> int:
+    args = rt.args
+    c = rt.container
+    if not args.sessions_only:
+        if not args.force:
+            # The seed's prompt: yes is the default, only n/no cancels.
+            answer = c.terminal().ask(f'Delete credentials for profile "{args.profile}"? (Y|n)')
+            if answer.strip().lower() in ("n", "no"):
+                return 0
+        c.remove_credentials()(args.profile)
+        print("Deleted credentials.")
+    count = c.delete_sessions()(args.profile)
+    print(f"Deleted {count} sessions.")
+    return 0
+
+
+def _session_label(kind: str, expires_in: timedelta) -> str:
+    return f"{kind}:{format_duration(truncate_to_seconds(expires_in))}"
+
+
+def cmd_list(rt: Runtime) -> int:
+    args = rt.args
+    c = rt.container
+    listing = c.list_profiles()()
+    if args.credentials:
+        sys.stdout.write("".join(f"{n}\n" for n in listing.credential_names))
+        return 0
+    if args.profiles:
+        sys.stdout.write("".join(f"{n}\n" for n in listing.profile_names))
+        return 0
+    now = c.clock().now()
+    if args.sessions:
+        sys.stdout.write("".join(f"{_session_label(s.type, s.expires - now)}\n" for s in listing.sessions))
+        return 0
+    rows = [["Profile", "Credentials", "Sessions"], ["=======", "===========", "========"]]
+    any_sessions = bool(listing.sessions)
+    for row in listing.rows:
+        # The seed's table: the credentials a profile uses, and its sessions' expiry times.
+        sessions = ", ".join(str(s.expiry) for s in row.sessions)
+        rows.append([row.profile or "-", row.credentials or "-", sessions if any_sessions else "-"])
+    sys.stdout.write(formats.tabwriter(rows))
+    return 0
+
+
+def cmd_clear(rt: Runtime) -> int:
+    c = rt.container
+    listing = c.list_profiles()()
+    profiles = [rt.args.profile] if rt.args.profile else sorted({s.profile for s in listing.sessions})
+    count = sum(c.delete_sessions()(p) for p in profiles)
+    print(f"Cleared {count} sessions.")
+    return 0
+
+
+COMMANDS = {
+    "exec": cmd_exec,
+    "export": cmd_export,
+    "add": cmd_add,
+    "remove": cmd_remove,
+    "rm": cmd_remove,
+    "list": cmd_list,
+    "ls": cmd_list,
+    "clear": cmd_clear,
+}
+
+
+def main(
+    argv: list[str] | None = None,
+    env: Mapping[str, str] | None = None,
+    container: Container | None = None,
+) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    env = dict(os.environ if env is None else env)
+    debug = "--debug" in split_command(argv)[0]
+    command_name = ""
+    try:
+        parser = build_parser()
+        head, tail = split_command(argv)
+        try:
+            args = parser.parse_args(head)
+        except ParseError as e:
+            sys.stderr.write(f"aws-vault: error: {e}, try --help\n")
+            return 1
+        if args.version:
+            print(VERSION)
+            return 0
+        if args.help_long:
+            sys.stdout.write(help_long(parser))
+            return 0
+        command_name = args.command or ""
+        if command_name in ("", "help"):
+            topic = getattr(args, "topic", [])
+            if topic:
+                return main([*topic, "--help"], env)
+            sys.stdout.write(parser.format_help() if command_name else f"{APP_HELP}\n\n{parser.format_help()}")
+            return 0 if command_name else 1
+        if tail is not None:
+            if command_name != "exec":
+                raise UsageError(f"unexpected arguments after --: {' '.join(tail)}")
+            args.cmd = [*args.cmd, *tail]
+        rt = Runtime(args, env, container)
+        return COMMANDS[command_name](rt)
+    except AwsVaultError as e:
+        if debug:
+            traceback.print_exc()
+        # kingpin prints errors raised before a command's action without the command's name.
+        unlabeled = isinstance(e, ParseError | BackendUnavailableError)
+        label = f"{command_name}: " if command_name and not unlabeled else ""
+        sys.stderr.write(f"aws-vault: error: {label}{e}\n")
+        return 1
+    except KeyboardInterrupt:
+        sys.stderr.write("\n")
+        return 130
+
+
+def run() -> None:
+    sys.exit(main())

@@ -1,0 +1,126 @@
+"""The command line, shaped like aws-vault's kingpin app (reference §1.1–1.3).
+
+Global flags work before or after the sub-command; ``--`` ends flag parsing and everything after it
+is the command to run; v4 flags (``--session-ttl``, ``--assume-role-ttl``, ``-m``) are aliases.
+Parse errors become ``aws-vault: error: <message>, try --help`` with exit status 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import NoReturn
+
+from domain.errors import UsageError
+
+VERSION = "0.1.0"
+APP_HELP = "A vault for securely storing and accessing AWS credentials in development environments."
+
+
+class ParseError(UsageError):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise ParseError(message)
+
+
+def _globals(parser: argparse.ArgumentParser, suppress: bool) -> None:
+    default = argparse.SUPPRESS if suppress else None
+    g = parser.add_argument_group("global flags")
+    g.add_argument("--debug", action="store_true", default=argparse.SUPPRESS if suppress else False,
+                   help="Show debugging output")
+    g.add_argument("--backend", default=default, metavar="BACKEND",
+                   help="Secret backend to use [file] ($AWS_VAULT_BACKEND)")
+    g.add_argument("--prompt", default=default, metavar="PROMPT",
+                   help="Prompt driver to use [terminal] ($AWS_VAULT_PROMPT)")
+    g.add_argument("--file-dir", default=default, metavar="DIR",
+                   help="Directory for the \"file\" password store ($AWS_VAULT_FILE_DIR)")
+    g.add_argument("--help-long", action="store_true", default=argparse.SUPPRESS if suppress else False,
+                   help="Show help for every command")
+
+
+def _session_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument("-d", "--duration", metavar="DURATION",
+                   help="Duration of the temporary or assume-role session. Defaults to 1h")
+    p.add_argument("-n", "--no-session", action="store_true",
+                   help="Skip creating STS session with GetSessionToken")
+    p.add_argument("--region", default="", help="The AWS region")
+    p.add_argument("-t", "-m", "--mfa-token", dest="mfa_token", default="", metavar="TOKEN",
+                   help="The MFA token to use")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = _Parser(add_help=False)
+    _globals(common, suppress=True)
+    parser = _Parser(prog="aws-vault", description=APP_HELP)
+    _globals(parser, suppress=False)
+    parser.add_argument("--version", action="store_true", help="Show application version.")
+    sub = parser.add_subparsers(dest="command", metavar="<command>", parser_class=_Parser)
+
+    add = sub.add_parser("add", parents=[common], help="Adds credentials to the secure keystore",
+                         description="Adds credentials to the secure keystore")
+    add.add_argument("profile", help="Name of the profile")
+    add.add_argument("--env", action="store_true", help="Read the credentials from the environment")
+    add.add_argument("--add-config", action=argparse.BooleanOptionalAction, default=True,
+                     help="Add a profile to ~/.aws/config if one doesn't exist")
+
+    rm = sub.add_parser("remove", aliases=["rm"], parents=[common], help="Removes credentials",
+                        description="Removes credentials, including sessions")
+    rm.add_argument("profile", help="Name of the profile")
+    rm.add_argument("-s", "--sessions-only", action="store_true", help="Only remove sessions, leave credentials")
+    rm.add_argument("-f", "--force", action="store_true", help="Force-remove the profile without a prompt")
+
+    ls = sub.add_parser("list", aliases=["ls"], parents=[common],
+                        help="List profiles, along with their credentials and sessions",
+                        description="List profiles, along with their credentials and sessions")
+    ls.add_argument("--profiles", action="store_true", help="Show only the profile names")
+    ls.add_argument("--sessions", action="store_true", help="Show only the session names")
+    ls.add_argument("--credentials", action="store_true", help="Show only the credential names")
+
+    ex = sub.add_parser("exec", parents=[common], help="Executes a command with AWS credentials in the environment",
+                        description="Executes a command with AWS credentials in the environment")
+    _session_flags(ex)
+    ex.add_argument("--session-ttl", metavar="DURATION",
+                    help="v4 alias: expiration time for the GetSessionToken session ($AWS_SESSION_TTL)")
+    ex.add_argument("--assume-role-ttl", metavar="DURATION",
+                    help="v4 alias: expiration time for the assumed role ($AWS_ASSUME_ROLE_TTL)")
+    ex.add_argument("-j", "--json", action="store_true", help="Output credentials in JSON for credential_process")
+    ex.add_argument("profile", nargs="?", default=None, help="Name of the profile ($AWS_PROFILE)")
+    ex.add_argument("cmd", nargs="*", help="Command to execute, defaults to $SHELL")
+
+    exp = sub.add_parser("export", parents=[common], help="Export AWS credentials",
+                         description="Export AWS credentials")
+    _session_flags(exp)
+    exp.add_argument("--format", default="env", choices=["env", "export-env", "json", "ini"],
+                     help="Format to output credentials")
+    exp.add_argument("profile", help="Name of the profile")
+
+    cl = sub.add_parser("clear", parents=[common], help="Clear temporary credentials from the secure keystore",
+                        description="Clear temporary credentials from the secure keystore")
+    cl.add_argument("profile", nargs="?", default="", help="Name of the profile")
+
+    hp = sub.add_parser("help", parents=[common], help="Show help")
+    hp.add_argument("topic", nargs="*")
+    return parser
+
+
+def split_command(argv: list[str]) -> tuple[list[str], list[str] | None]:
+    """Split at the first ``--``: flags and positionals before it, the command after it."""
+    if "--" in argv:
+        i = argv.index("--")
+        return argv[:i], argv[i + 1 :]
+    return argv, None
+
+
+def help_long(parser: argparse.ArgumentParser) -> str:
+    out = [parser.format_help()]
+    for action in parser._subparsers._group_actions if parser._subparsers else []:
+        choices = getattr(action, "choices", None) or {}
+        seen: set[int] = set()
+        for sub in choices.values():
+            if id(sub) in seen:
+                continue
+            seen.add(id(sub))
+            out.append("\n" + sub.format_help())
+    return "".join(out)
