@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -38,10 +39,9 @@ class OsProcessRunner(ProcessRunner):
         sys.stdout.flush()
         sys.stderr.flush()
         if self.use_execve:
-            try:
-                os.execve(path, argv, env)  # argv[0] stays as typed, like aws-vault
-            except OSError:
-                pass  # fall back to a sub-process, as aws-vault does when execve fails
+            # argv[0] stays as typed, like aws-vault; if execve fails, fall back to a sub-process.
+            with contextlib.suppress(OSError):
+                os.execve(path, argv, env)
         return self._subprocess(path, argv, env)
 
     @staticmethod

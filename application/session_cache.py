@@ -6,6 +6,7 @@ write first purges legacy and expired session keys; a hit needs at least ``min_t
 
 from __future__ import annotations
 
+import contextlib
 from datetime import timedelta
 
 from application.bus import EventBus
@@ -81,10 +82,8 @@ class SessionCache:
         prefix = session_prefix(spec.type, spec.profile, spec.mfa_serial)
         for old in self._purged_keys():
             if old.startswith(prefix) and old != name:
-                try:
+                with contextlib.suppress(ItemNotFoundError):
                     self.store.remove(old)
-                except ItemNotFoundError:
-                    pass
         self.store.set(session_item(key, session_to_json(creds)))
         self.bus.publish(SessionCached(spec.profile, spec.type, name, creds.expiration))
 

@@ -14,14 +14,14 @@ from domain.errors import InvalidDurationError
 _UNIT_US: dict[str, float] = {
     "ns": 0.001,
     "us": 1.0,
-    "µs": 1.0,  # noqa: RUF001 - Go accepts both micro signs
-    "μs": 1.0,  # noqa: RUF001
+    "µs": 1.0,
+    "μs": 1.0,
     "ms": 1_000.0,
     "s": 1_000_000.0,
     "m": 60_000_000.0,
     "h": 3_600_000_000.0,
 }
-_PART = re.compile(r"(\d+\.?\d*|\.\d+)(ns|us|µs|μs|ms|s|m|h)")  # noqa: RUF001
+_PART = re.compile(r"(\d+\.?\d*|\.\d+)(ns|us|µs|μs|ms|s|m|h)")
 
 ZERO = timedelta(0)
 

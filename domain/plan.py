@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import timedelta
+from itertools import pairwise
 
 from domain.durations import format_duration
 from domain.errors import CredentialsMissingError
@@ -110,7 +111,7 @@ class _Planner:
         # consumer[name] = the profile that uses `name` as its source, in this resolution.
         self.consumer: dict[str, ProfileConfig] = {}
         chain = target.chain
-        for upper, lower in zip(chain, chain[1:], strict=False):
+        for upper, lower in pairwise(chain):
             self.consumer[lower.name] = upper
 
     def _keeps_full_duration(self, p: ProfileConfig) -> bool:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, replace
 from datetime import timedelta
+from typing import Any, cast
 
 from domain.durations import parse_duration
 from domain.errors import (
@@ -138,13 +139,18 @@ class _Resolver:
         if fields.get("source_profile_name") == name:
             fields["source_profile_name"] = ""
 
-        profile = ProfileConfig(
-            name=name,
-            has_section=self.config.section(name) is not None,
-            session_tags=parse_session_tags(tags_text, name) if tags_text else (),
-            transitive_session_tags=parse_transitive_tags(transitive_text),
-            **self._durations(name, duration_seconds),
-            **{k: v for k, v in fields.items() if not k.startswith("_")},
+        assume, session, chained = self._durations(name, duration_seconds)
+        profile = replace(
+            ProfileConfig(
+                name=name,
+                has_section=self.config.section(name) is not None,
+                session_tags=parse_session_tags(tags_text, name) if tags_text else (),
+                transitive_session_tags=parse_transitive_tags(transitive_text),
+                assume_role_duration=assume,
+                session_token_duration=session,
+                chained_session_token_duration=chained,
+            ),
+            **cast("dict[str, Any]", {k: v for k, v in fields.items() if not k.startswith("_")}),
         )
         source_name = profile.source_profile_name
         if not source_name:
@@ -190,14 +196,15 @@ class _Resolver:
         if not fields.get("sso_region") and inline_region:
             fields["sso_region"] = inline_region
 
-    def _durations(self, name: str, duration_seconds: str) -> dict[str, timedelta]:
+    def _durations(self, name: str, duration_seconds: str) -> tuple[timedelta, timedelta, timedelta]:
         opts, env = self.options, self.env
         assume = opts.duration or opts.assume_role_ttl or _env_duration(env, "AWS_ASSUME_ROLE_TTL")
         if assume is None and duration_seconds:
             try:
                 assume = timedelta(seconds=int(duration_seconds))
             except ValueError as e:
-                raise InvalidProfileValueError(name, "duration_seconds", f"not a whole number: {duration_seconds!r}") from e
+                reason = f"not a whole number: {duration_seconds!r}"
+                raise InvalidProfileValueError(name, "duration_seconds", reason) from e
         session = (
             opts.duration
             or opts.session_ttl
@@ -208,11 +215,11 @@ class _Resolver:
             or opts.session_ttl
             or _env_duration(env, "AWS_CHAINED_SESSION_TOKEN_TTL", "AWS_SESSION_TTL")
         )
-        return {
-            "assume_role_duration": assume or DEFAULT_ASSUME_ROLE_DURATION,
-            "session_token_duration": session or DEFAULT_SESSION_TOKEN_DURATION,
-            "chained_session_token_duration": chained or DEFAULT_CHAINED_SESSION_TOKEN_DURATION,
-        }
+        return (
+            assume or DEFAULT_ASSUME_ROLE_DURATION,
+            session or DEFAULT_SESSION_TOKEN_DURATION,
+            chained or DEFAULT_CHAINED_SESSION_TOKEN_DURATION,
+        )
 
 
 def resolve_profile(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from dependency_injector import containers, providers
 
@@ -28,6 +29,9 @@ from application.use_cases.list_profiles import ListProfiles
 from application.use_cases.manage_credentials import AddCredentials, DeleteSessions, RemoveCredentials
 from entrypoints.settings import Settings
 
+if TYPE_CHECKING:
+    from adapters.logging.structlog_sink import StructlogEventSink
+
 
 def file_passphrase(settings: Settings, terminal: Terminal) -> Callable[[], str]:
     """Where the file store's passphrase comes from: the env var if set (even empty), else the TTY."""
@@ -39,7 +43,7 @@ def file_passphrase(settings: Settings, terminal: Terminal) -> Callable[[], str]
     return lambda: terminal.ask(f'Enter passphrase to unlock "{settings.file_dir}": ', secret=True)
 
 
-def debug_sink() -> Callable[..., None]:
+def debug_sink() -> StructlogEventSink:
     from adapters.logging.structlog_sink import StructlogEventSink
 
     return StructlogEventSink()

@@ -7,6 +7,7 @@ secrets, and only masked key ids (``****************ABCD``) are ever printed.
 from __future__ import annotations
 
 import sys
+from collections.abc import MutableMapping
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
@@ -17,7 +18,7 @@ from domain import events as ev
 from domain.durations import format_duration, truncate_to_seconds
 
 
-def _go_log_renderer(_logger: Any, _name: str, event_dict: dict[str, Any]) -> str:
+def _go_log_renderer(_logger: Any, _name: str, event_dict: MutableMapping[str, Any]) -> str:
     stamp = datetime.now().strftime("%Y/%m/%d %H:%M:%S")
     return f"{stamp} {event_dict.pop('event')}"
 
@@ -32,7 +33,8 @@ def describe(event: ev.Event) -> str:
         case ev.ProviderChosen(message=message):
             return message
         case ev.CachedSessionReused(session_type=kind, masked_key_id=key, expires_in=left):
-            return f"Re-using cached credentials {key} from {kind}, expires in {format_duration(truncate_to_seconds(left))}"
+            left_text = format_duration(truncate_to_seconds(left))
+            return f"Re-using cached credentials {key} from {kind}, expires in {left_text}"
         case ev.SessionCacheMissed(profile=profile, session_type=kind):
             return f"profile {profile}: no fresh cached {kind} session"
         case ev.MfaRequested(profile=profile, mfa_serial=serial, source=source):

@@ -6,6 +6,7 @@ stdout may be a pipe to ``eval``/``credential_process``; the question and the an
 from __future__ import annotations
 
 import os
+from typing import TextIO
 
 from application.ports import MfaPrompt, Terminal
 from domain.errors import PromptError
@@ -39,7 +40,7 @@ class TtyTerminal(Terminal):
         return line.rstrip("\r\n")
 
     @staticmethod
-    def _hidden(prompt: str, fd: int, tty: object) -> str:
+    def _hidden(prompt: str, fd: int, tty: TextIO) -> str:
         import termios
 
         old = termios.tcgetattr(fd)
@@ -47,7 +48,6 @@ class TtyTerminal(Terminal):
         new[3] &= ~termios.ECHO
         try:
             termios.tcsetattr(fd, termios.TCSAFLUSH, new)
-            assert hasattr(tty, "write") and hasattr(tty, "readline")
             tty.write(prompt)
             tty.flush()
             line: str = tty.readline()

@@ -30,7 +30,7 @@ from domain.plan import StsTarget
 from entrypoints.settings import Settings
 
 
-class FullPathNeeded(Exception):  # noqa: N818 - a control-flow signal, not an error
+class FullPathNeeded(Exception):
     """The lookup needs STS or a prompt: hand over to the container."""
 
 

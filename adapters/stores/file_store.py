@@ -1,0 +1,199 @@
+"""aws-vault's ``file`` backend: one JWE-encrypted item per file, read/write compatible (reference §4.1).
+
+Importing this module loads neither ``jwcrypto`` nor ``cryptography``: the read path runs on every SDK call.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import secrets
+import time
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from pathlib import Path
+
+from adapters.stores import jwe
+from application.ports import SecretStore
+from domain.errors import CorruptItemError, ItemNotFoundError, StoreError, WrongPassphraseError
+from domain.items import Item, envelope_from_json, envelope_to_json
+
+# Our temp files: a '%' followed by non-hex never comes out of escape_key, so no key can collide.
+_TEMP_PREFIX = ".%tmp-"
+_ESCAPED_BYTE = re.compile(rb"%([0-9A-Fa-f]{2})")
+_STARTED = time.monotonic()
+
+
+def escape_key(key: str) -> str:
+    """The file name: only '%' and '/' are percent-encoded, uppercase (reference §4.1)."""
+    return key.replace("%", "%25").replace("/", "%2F")
+
+
+def unescape_filename(name: str) -> str:
+    """The key: every valid ``%XY`` becomes its byte, anything else stays (reference §4.1)."""
+    raw = _ESCAPED_BYTE.sub(lambda m: bytes([int(m[1], 16)]), os.fsencode(name))
+    return os.fsdecode(raw)
+
+
+def go_time_string(moment: datetime, since_start: float) -> str:
+    """Go's ``time.Now().String()``, the header's informational ``created`` (reference §4.1).
+
+    E.g. ``2023-05-25 07:30:06.123456 +1000 AEST m=+0.012345678``; Go trims the fraction's trailing zeros.
+    """
+    fraction = f".{moment.microsecond:06d}".rstrip("0").rstrip(".")
+    offset = moment.strftime("%z")
+    zone = moment.tzname() or offset
+    return f"{moment:%Y-%m-%d %H:%M:%S}{fraction} {offset} {zone} m=+{since_start:.9f}"
+
+
+def _expand(directory: str) -> str:
+    # Only a leading "~/" is expanded; "~user" is not (reference §4.1).
+    if directory.startswith("~/"):
+        return str(Path.home() / directory[2:])
+    return directory
+
+
+def _io_error(action: str, path: str, error: OSError) -> StoreError:
+    return StoreError(f"file store: cannot {action} {path}: {error.strerror or error}")
+
+
+class FileSecretStore(SecretStore):
+    """Items as ``<directory>/<escaped key>`` files holding PBES2-HS256+A128KW/A256GCM JWE tokens."""
+
+    def __init__(self, directory: str, passphrase: Callable[[], str]) -> None:
+        self.directory = _expand(directory)
+        self._ask_passphrase = passphrase
+        self._passphrase: str | None = None
+        self._passphrase_opens_store = False
+
+    def keys(self) -> list[str]:
+        # Every entry counts, in file-name order, as in Go (reference §4.1); no directory means no keys.
+        return [unescape_filename(entry.name) for entry in self._entries()]
+
+    def get(self, key: str) -> Item | None:
+        path = self._path(key)
+        try:
+            raw = Path(path).read_bytes()
+        except FileNotFoundError:
+            return None  # without asking for the passphrase (reference §4.1)
+        except OSError as e:
+            raise _io_error("read", path, e) from e
+        passphrase = self._unlock()
+        try:
+            plaintext = jwe.decrypt(raw, passphrase)
+        except jwe.WrongKeyError as e:
+            raise WrongPassphraseError(self.directory) from e
+        except jwe.InvalidTokenError as e:
+            raise CorruptItemError(key, str(e)) from e
+        self._passphrase_opens_store = True
+        return envelope_from_json(plaintext, key)
+
+    def set(self, item: Item) -> None:
+        path = self._path(item.key)
+        passphrase = self._unlock()
+        if not passphrase:
+            # aws-vault accepts an empty passphrase (reference §4.1, aws-vault#828); we do not write with one.
+            raise StoreError("refusing an empty passphrase for the file store")
+        self._check_passphrase_opens_store(passphrase)
+        token = jwe.encrypt(
+            envelope_to_json(item),
+            passphrase,
+            created=go_time_string(datetime.now().astimezone(), time.monotonic() - _STARTED),
+            salt=secrets.token_bytes(jwe.GO_SALT_BYTES),
+        )
+        self._write_atomically(path, token.encode("ascii"))
+        self._passphrase_opens_store = True
+
+    def remove(self, key: str) -> None:
+        # No passphrase needed: removal deletes the file (reference §4.1).
+        path = self._path(key)
+        try:
+            os.remove(path)
+        except FileNotFoundError as e:
+            raise ItemNotFoundError(key) from e
+        except OSError as e:
+            raise _io_error("remove", path, e) from e
+
+    def _path(self, key: str) -> str:
+        name = escape_key(key)
+        if name in ("", ".", "..") or "\0" in name:
+            raise StoreError(f"file store: invalid key {key!r}")
+        return os.path.join(self.directory, name)
+
+    def _unlock(self) -> str:
+        if self._passphrase is None:
+            self._passphrase = self._ask_passphrase()
+        return self._passphrase
+
+    def _entries(self) -> Iterator[os.DirEntry[str]]:
+        """The directory's entries by name, without our temp files."""
+        try:
+            with os.scandir(self.directory) as entries:
+                found = sorted(entries, key=lambda entry: entry.name)
+        except FileNotFoundError:
+            return
+        except OSError as e:
+            raise _io_error("list", self.directory, e) from e
+        yield from (entry for entry in found if not entry.name.startswith(_TEMP_PREFIX))
+
+    def _check_passphrase_opens_store(self, passphrase: str) -> None:
+        """Refuse to write with a passphrase that opens none of the existing items.
+
+        aws-vault writes such an item silently, splitting the store between passphrases (aws-vault#828).
+        """
+        if self._passphrase_opens_store:
+            return
+        refused = False
+        for entry in self._entries():
+            try:
+                if not entry.is_file():
+                    continue
+                raw = Path(entry.path).read_bytes()
+            except OSError:
+                continue  # removed meanwhile, or unreadable: it proves nothing either way
+            try:
+                jwe.decrypt(raw, passphrase)
+            except jwe.WrongKeyError:
+                refused = True
+                continue
+            except jwe.InvalidTokenError:
+                continue
+            self._passphrase_opens_store = True
+            return
+        if refused:
+            raise WrongPassphraseError(self.directory)
+
+    def _write_atomically(self, path: str, data: bytes) -> None:
+        try:
+            os.makedirs(self.directory, mode=0o700, exist_ok=True)
+        except OSError as e:
+            raise _io_error("create", self.directory, e) from e
+        temp = os.path.join(self.directory, _TEMP_PREFIX + secrets.token_hex(8))
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+        try:
+            fd = os.open(temp, flags, 0o600)
+        except OSError as e:
+            raise _io_error("write", temp, e) from e
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(temp, path)
+        except BaseException as e:
+            with contextlib.suppress(OSError):
+                os.remove(temp)
+            if isinstance(e, OSError):
+                raise _io_error("write", path, e) from e
+            raise
+        self._sync_directory()
+
+    def _sync_directory(self) -> None:
+        """Make the rename durable (not possible everywhere, e.g. Windows)."""
+        with contextlib.suppress(OSError):
+            fd = os.open(self.directory, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
