@@ -8,15 +8,15 @@ from __future__ import annotations
 
 from abc import abstractmethod
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
-from domain.credentials import Credentials
-from domain.events import Event
-from domain.items import Item
-from domain.plan import StsTarget
-from domain.profiles import ConfigFile
+if TYPE_CHECKING:  # annotations only: keeps this module cheap on the credential_process path
+    from domain.credentials import Credentials
+    from domain.events import Event
+    from domain.items import Item
+    from domain.plan import StsTarget
+    from domain.profiles import ConfigFile
 
 
 class SecretStore(Protocol):
@@ -39,17 +39,19 @@ class SecretStore(Protocol):
         """Delete the item. Raises ``ItemNotFoundError`` when absent, ``StoreError`` otherwise."""
 
 
-@dataclass(frozen=True)
-class AssumeRoleRequest:
+class AssumeRoleRequest(NamedTuple):
     role_arn: str
     session_name: str
     duration: timedelta
     external_id: str = ""
     mfa_serial: str = ""
-    token_code: str = field(default="", repr=False)
+    token_code: str = ""
     session_tags: tuple[tuple[str, str], ...] = ()
     transitive_session_tags: tuple[str, ...] = ()
     source_identity: str = ""
+
+    def __repr__(self) -> str:  # the MFA code stays out of logs
+        return f"AssumeRoleRequest(role_arn={self.role_arn!r}, session_name={self.session_name!r})"
 
 
 class TokenService(Protocol):
@@ -118,7 +120,7 @@ class ProcessRunner(Protocol):
         """Replace this process when possible (execve), else run and wait; the child's exit status."""
 
 
-EventHandler = Callable[[Event], None]
+EventHandler = Callable[["Event"], None]
 
 
 class EventSink(Protocol):

@@ -8,19 +8,20 @@ long-term keys as Go's ``aws.Credentials`` (``AccessKeyID``…) and sessions as 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from domain.errors import CorruptItemError
 
 
-@dataclass(frozen=True)
-class Credentials:
+class Credentials(NamedTuple):
     access_key_id: str
-    secret_access_key: str = field(repr=False)
-    session_token: str = field(default="", repr=False)
+    secret_access_key: str
+    session_token: str = ""
     expiration: datetime | None = None
+
+    def __repr__(self) -> str:
+        return f"Credentials(access_key_id={self.access_key_id!r}, expiration={self.expiration!r})"
 
     @property
     def can_expire(self) -> bool:

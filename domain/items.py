@@ -4,20 +4,22 @@ from __future__ import annotations
 
 import base64
 import json
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from domain.errors import CorruptItemError
 
 
-@dataclass(frozen=True)
-class Item:
+class Item(NamedTuple):
     key: str
-    data: bytes = field(repr=False)
+    data: bytes
     label: str = ""
     description: str = ""
     # Keychain flags are carried for the envelope's round trip; only macOS reads them.
     keychain_not_trust_application: bool = False
     keychain_not_synchronizable: bool = False
+
+    def __repr__(self) -> str:
+        return f"Item(key={self.key!r}, label={self.label!r}, description={self.description!r})"
 
 
 def credential_item(profile: str, data: bytes) -> Item:

@@ -13,9 +13,9 @@ of the one before it. ``notes`` are the decisions in aws-vault's own debug wordi
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
 from datetime import timedelta
 from itertools import pairwise
+from typing import NamedTuple
 
 from domain.durations import format_duration
 from domain.errors import CredentialsMissingError
@@ -23,8 +23,7 @@ from domain.profiles import ROLE_CHAINING_MAXIMUM, ProfileConfig
 from domain.sessions import ASSUME_ROLE, GET_SESSION_TOKEN
 
 
-@dataclass(frozen=True)
-class StsTarget:
+class StsTarget(NamedTuple):
     """Where a profile's STS calls go."""
 
     region: str = ""
@@ -32,15 +31,13 @@ class StsTarget:
     endpoint_url: str = ""
 
 
-@dataclass(frozen=True)
-class CacheSpec:
+class CacheSpec(NamedTuple):
     type: str
     profile: str
     mfa_serial: str
 
 
-@dataclass(frozen=True)
-class UseStoredKeys:
+class UseStoredKeys(NamedTuple):
     profile: str
 
     @property
@@ -48,8 +45,7 @@ class UseStoredKeys:
         return None
 
 
-@dataclass(frozen=True)
-class GetSessionToken:
+class GetSessionToken(NamedTuple):
     profile: str
     duration: timedelta
     mfa_serial: str
@@ -61,8 +57,7 @@ class GetSessionToken:
         return CacheSpec(GET_SESSION_TOKEN, self.profile, self.mfa_serial)
 
 
-@dataclass(frozen=True)
-class AssumeRole:
+class AssumeRole(NamedTuple):
     profile: str
     role_arn: str
     duration: timedelta
@@ -86,8 +81,7 @@ class AssumeRole:
 Step = UseStoredKeys | GetSessionToken | AssumeRole
 
 
-@dataclass(frozen=True)
-class Plan:
+class Plan(NamedTuple):
     profile: str
     steps: tuple[Step, ...]
     notes: tuple[str, ...]

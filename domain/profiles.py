@@ -8,8 +8,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import timedelta
+from types import MappingProxyType
+from typing import NamedTuple
 
 # Defaults of reference §2.5 (v7; the seed's v4 TTL flags are accepted as aliases).
 DEFAULT_ASSUME_ROLE_DURATION = timedelta(hours=1)
@@ -46,12 +47,11 @@ PROFILE_KEYS = frozenset(
 )
 
 
-@dataclass(frozen=True)
-class Section:
+class Section(NamedTuple):
     """One ``[profile x]``/``[default]``/``[sso-session x]`` section: lower-cased keys, raw values."""
 
     name: str
-    values: Mapping[str, str] = field(default_factory=dict)
+    values: Mapping[str, str] = MappingProxyType({})
     line: int = 0
 
     def get(self, key: str) -> str:
@@ -62,8 +62,7 @@ class Section:
         return any(k in PROFILE_KEYS for k in self.values)
 
 
-@dataclass(frozen=True)
-class ConfigFile:
+class ConfigFile(NamedTuple):
     path: str = ""
     profiles: tuple[Section, ...] = ()
     sso_sessions: tuple[Section, ...] = ()
@@ -87,8 +86,7 @@ class ConfigFile:
         ]
 
 
-@dataclass(frozen=True)
-class ProfileConfig:
+class ProfileConfig(NamedTuple):
     """A profile resolved with env overrides, ``include_profile`` and ``[default]`` fall-through."""
 
     name: str

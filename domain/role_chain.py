@@ -9,9 +9,8 @@ forever), and a source that exists nowhere is an error instead of a silent copy 
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass, replace
 from datetime import timedelta
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from domain.durations import parse_duration
 from domain.errors import (
@@ -29,8 +28,7 @@ from domain.profiles import (
 )
 
 
-@dataclass(frozen=True)
-class ResolveOptions:
+class ResolveOptions(NamedTuple):
     """What the command line contributes (highest precedence)."""
 
     region: str = ""
@@ -140,8 +138,7 @@ class _Resolver:
             fields["source_profile_name"] = ""
 
         assume, session, chained = self._durations(name, duration_seconds)
-        profile = replace(
-            ProfileConfig(
+        profile = ProfileConfig(
                 name=name,
                 has_section=self.config.section(name) is not None,
                 session_tags=parse_session_tags(tags_text, name) if tags_text else (),
@@ -149,9 +146,7 @@ class _Resolver:
                 assume_role_duration=assume,
                 session_token_duration=session,
                 chained_session_token_duration=chained,
-            ),
-            **cast("dict[str, Any]", {k: v for k, v in fields.items() if not k.startswith("_")}),
-        )
+        )._replace(**cast("dict[str, Any]", {k: v for k, v in fields.items() if not k.startswith("_")}))
         source_name = profile.source_profile_name
         if not source_name:
             return profile
@@ -161,7 +156,7 @@ class _Resolver:
             raise RoleChainLoopError((*loop[start:], source_name))
         if self.config.section(source_name) is None and source_name not in self.stored:
             raise MissingSourceProfileError(name, source_name)
-        return replace(profile, source=self.resolve(source_name, (*path, name)))
+        return profile._replace(source=self.resolve(source_name, (*path, name)))
 
     def _env_overrides(self, name: str, fields: dict[str, str]) -> None:
         env = self.env

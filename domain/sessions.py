@@ -10,8 +10,8 @@ import base64
 import binascii
 import enum
 import re
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
 
 from domain.credentials import rfc3339_utc
 from domain.items import Item
@@ -42,8 +42,7 @@ def _unb64(text: str) -> str:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode()
 
 
-@dataclass(frozen=True)
-class SessionKey:
+class SessionKey(NamedTuple):
     type: str
     profile: str
     mfa_serial: str

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import timedelta
+from types import MappingProxyType
+from typing import NamedTuple
 
 from domain.durations import parse_duration
 from domain.errors import BackendUnavailableError, UsageError
@@ -39,15 +40,14 @@ def expand_home(path: str, env: Mapping[str, str]) -> str:
     return path
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(NamedTuple):
     backend: str = "file"
     file_dir: str = "~/.awsvault/keys/"
     config_path: str = "~/.aws/config"
     prompt: str = "terminal"
     min_ttl: timedelta = DEFAULT_MIN_TTL
     debug: bool = False
-    env: Mapping[str, str] = field(default_factory=dict)
+    env: Mapping[str, str] = MappingProxyType({})
 
     @property
     def file_passphrase(self) -> str | None:

@@ -47,9 +47,9 @@ def describe(event: ev.Event) -> str:
             return f"profile {profile}: cached {kind} session, expires in {_expires_in(expires)}"
         case ev.StoredKeysUsed(profile=profile, masked_key_id=key):
             return f"profile {profile}: read stored credentials {key}"
-        case ev.SessionsPurged(count=count):
+        case ev.SessionsPurged(purged=count):
             return f"Removed {count} expired or legacy sessions"
-        case ev.SessionsDeleted(profile=profile, count=count):
+        case ev.SessionsDeleted(profile=profile, deleted=count):
             return f"profile {profile}: deleted {count} sessions"
         case ev.CredentialsStored(profile=profile):
             return f"profile {profile}: stored credentials"

@@ -8,11 +8,9 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import secrets
 import time
 from collections.abc import Callable, Iterator
 from datetime import datetime
-from pathlib import Path
 
 from adapters.stores import jwe
 from application.ports import SecretStore
@@ -50,13 +48,19 @@ def go_time_string(moment: datetime, since_start: float) -> str:
 def _expand(directory: str) -> str:
     # Only a leading "~/" is expanded; "~user" is not (reference §4.1).
     if directory.startswith("~/"):
-        return str(Path.home() / directory[2:])
+        return os.path.join(os.path.expanduser("~"), directory[2:])
     return directory
 
 
 def _io_error(action: str, path: str, error: OSError) -> StoreError:
     return StoreError(f"file store: cannot {action} {path}: {error.strerror or error}")
 
+
+
+def _read(path: str) -> bytes:
+    # pathlib would cost ~3 ms of imports on every credential_process call.
+    with open(path, "rb") as f:
+        return f.read()
 
 class FileSecretStore(SecretStore):
     """Items as ``<directory>/<escaped key>`` files holding PBES2-HS256+A128KW/A256GCM JWE tokens."""
@@ -74,7 +78,7 @@ class FileSecretStore(SecretStore):
     def get(self, key: str) -> Item | None:
         path = self._path(key)
         try:
-            raw = Path(path).read_bytes()
+            raw = _read(path)
         except FileNotFoundError:
             return None  # without asking for the passphrase (reference §4.1)
         except OSError as e:
@@ -100,7 +104,7 @@ class FileSecretStore(SecretStore):
             envelope_to_json(item),
             passphrase,
             created=go_time_string(datetime.now().astimezone(), time.monotonic() - _STARTED),
-            salt=secrets.token_bytes(jwe.GO_SALT_BYTES),
+            salt=os.urandom(jwe.GO_SALT_BYTES),
         )
         self._write_atomically(path, token.encode("ascii"))
         self._passphrase_opens_store = True
@@ -149,7 +153,7 @@ class FileSecretStore(SecretStore):
             try:
                 if not entry.is_file():
                     continue
-                raw = Path(entry.path).read_bytes()
+                raw = _read(entry.path)
             except OSError:
                 continue  # removed meanwhile, or unreadable: it proves nothing either way
             try:
@@ -169,7 +173,7 @@ class FileSecretStore(SecretStore):
             os.makedirs(self.directory, mode=0o700, exist_ok=True)
         except OSError as e:
             raise _io_error("create", self.directory, e) from e
-        temp = os.path.join(self.directory, _TEMP_PREFIX + secrets.token_hex(8))
+        temp = os.path.join(self.directory, _TEMP_PREFIX + os.urandom(8).hex())
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
         try:
             fd = os.open(temp, flags, 0o600)

@@ -1,7 +1,7 @@
 """JWE compact tokens as aws-vault's ``file`` backend writes them (reference §4.1).
 
 Key management PBES2-HS256+A128KW, content encryption A256GCM. Reading runs on every SDK call
-(credential_process), so ``decrypt`` uses stdlib PBKDF2 plus two ``cryptography`` primitives, imported
+(credential_process), so ``decrypt`` uses three ``cryptography`` primitives (PBKDF2, AES key unwrap, AES-GCM), imported
 only when called; ``encrypt`` uses ``jwcrypto``, also imported only when called.
 """
 
@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import json
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 ALG = "PBES2-HS256+A128KW"
 ENC = "A256GCM"
@@ -35,16 +33,18 @@ class WrongKeyError(ValueError):
     """The passphrase does not unwrap the content key."""
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):
     """A parsed compact JWE; ``protected`` is the encoded header exactly as it appears (the GCM AAD)."""
 
     protected: bytes
     header: dict[str, Any]
-    encrypted_key: bytes = field(repr=False)
+    encrypted_key: bytes
     iv: bytes
-    ciphertext: bytes = field(repr=False)
+    ciphertext: bytes
     tag: bytes
+
+    def __repr__(self) -> str:
+        return f"Token(header={self.header!r})"
 
 
 def b64url_decode(text: str | bytes) -> bytes:
@@ -90,7 +90,11 @@ def content_key(token: Token, passphrase: str) -> bytes:
     if len(token.encrypted_key) < 24 or len(token.encrypted_key) % 8:
         raise InvalidTokenError("the wrapped content key has a bad length")
     salt = ALG.encode("ascii") + b"\0" + b64url_decode(str(token.header.get("p2s") or ""))
-    kek = hashlib.pbkdf2_hmac("sha256", passphrase.encode("utf-8"), salt, token.header["p2c"], 16)
+    # cryptography's PBKDF2 (its OpenSSL is already loaded): hashlib would load a second libcrypto, ~3 ms.
+    from cryptography.hazmat.primitives.hashes import SHA256
+    from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
+
+    kek = PBKDF2HMAC(SHA256(), 16, salt, token.header["p2c"]).derive(passphrase.encode("utf-8"))
     try:
         return aes_key_unwrap(kek, token.encrypted_key)
     except InvalidUnwrap as e:

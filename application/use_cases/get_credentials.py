@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from application.bus import EventBus
 from application.pipeline import CredentialPipeline
@@ -16,15 +16,13 @@ from domain.role_chain import ResolveOptions, resolve_profile
 from domain.sessions import KeyKind, classify_key
 
 
-@dataclass(frozen=True)
-class CredentialsRequest:
+class CredentialsRequest(NamedTuple):
     profile: str
     options: ResolveOptions = ResolveOptions()
     no_session: bool = False
 
 
-@dataclass(frozen=True)
-class ResolvedCredentials:
+class ResolvedCredentials(NamedTuple):
     profile: ProfileConfig
     plan: Plan
     credentials: Credentials

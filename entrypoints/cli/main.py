@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import sys
-import traceback
 from collections.abc import Mapping
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -25,8 +24,9 @@ from domain.errors import (
     UsageError,
 )
 from domain.role_chain import ResolveOptions
+from entrypoints import __version__ as VERSION
 from entrypoints.cli import formats
-from entrypoints.cli.parser import APP_HELP, VERSION, ParseError, build_parser, help_long, split_command
+from entrypoints.cli.quick import credential_process_profile
 from entrypoints.settings import Settings
 
 if TYPE_CHECKING:
@@ -269,6 +269,12 @@ def main(
 ) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     env = dict(os.environ if env is None else env)
+    if container is None and not env.get("AWS_VAULT"):
+        profile = credential_process_profile(argv)
+        if profile is not None and _quick_credential_process(profile, env):
+            return 0
+    from entrypoints.cli.parser import APP_HELP, ParseError, build_parser, help_long, split_command
+
     debug = "--debug" in split_command(argv)[0]
     command_name = ""
     try:
@@ -300,15 +306,32 @@ def main(
         return COMMANDS[command_name](rt)
     except AwsVaultError as e:
         if debug:
+            import traceback
+
             traceback.print_exc()
         # kingpin prints errors raised before a command's action without the command's name.
-        unlabeled = isinstance(e, ParseError | BackendUnavailableError)
+        unlabeled = isinstance(e, BackendUnavailableError) or type(e).__name__ == "ParseError"
         label = f"{command_name}: " if command_name and not unlabeled else ""
         sys.stderr.write(f"aws-vault: error: {label}{e}\n")
         return 1
     except KeyboardInterrupt:
         sys.stderr.write("\n")
         return 130
+
+
+def _quick_credential_process(profile: str, env: Mapping[str, str]) -> bool:
+    """Serve a cached session without argparse or the container; ``False`` means take the full path."""
+    from application.use_cases.get_credentials import CredentialsRequest
+    from entrypoints.cli.fast_path import cached_credentials
+
+    try:
+        found = cached_credentials(Settings.build(env), CredentialsRequest(profile), "")
+    except AwsVaultError:
+        return False  # the full path reports it, with the command's label
+    if found is None:
+        return False
+    sys.stdout.write(formats.credential_process_json(found.credentials))
+    return True
 
 
 def run() -> None:

@@ -12,7 +12,6 @@ from typing import NoReturn
 
 from domain.errors import UsageError
 
-VERSION = "0.1.0"
 APP_HELP = "A vault for securely storing and accessing AWS credentials in development environments."
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from application.ports import ConfigSource
 from domain.errors import AwsVaultError
@@ -53,4 +53,4 @@ class FakeConfigSource(ConfigSource):
             return
         line = max((s.line for s in (*self.config.profiles, *self.config.sso_sessions)), default=0) + 1
         section = Section(name=name, values=kept, line=line)
-        self.config = replace(self.config, profiles=(*self.config.profiles, section))
+        self.config = self.config._replace(profiles=(*self.config.profiles, section))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from application.ports import AssumeRoleRequest, Clock, TokenService
@@ -60,7 +60,7 @@ class FakeTokenService(TokenService):
 
     def assume_role(self, source: Credentials, target: StsTarget, request: AssumeRoleRequest) -> Credentials:
         # AssumeRoleRequest's fields are a subset of StsCall's, under the same names.
-        call = StsCall(ASSUME_ROLE, source.access_key_id, target, **asdict(request))
+        call = StsCall(ASSUME_ROLE, source.access_key_id, target, **request._asdict())
         return self._issue(call)
 
     def _issue(self, call: StsCall) -> Credentials:

@@ -1,0 +1,131 @@
+"""Benchmark: what every SDK call through ``credential_process`` pays when a session is cached.
+
+Measured in one run, medians of N process starts each:
+  * baseline        ``python -c pass`` (the same interpreter)
+  * aws-vault       ``aws-vault export --format=json bench-role`` with a fresh cached AssumeRole session
+  * botocore way    the same role resolved by botocore from its JSON file cache (as the AWS CLI does)
+  * aws-vault list  for reference
+
+Targets (issue 3): the cached call within 3.5x ``python -c pass`` and at least 4x faster than botocore.
+Run:  .venv/bin/python benchmarks/cached_lookup.py [--runs 30] [--backend file]
+Needs nothing but the project's venv: STS is a local moto server on loopback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.moto_server import start_moto_server  # noqa: E402
+
+BIN = Path(sys.executable).parent
+MFA = "arn:aws:iam::123456789012:mfa/bench"
+ROLE = "arn:aws:iam::123456789012:role/bench"
+CONFIG = f"""[profile bench-user]
+region = us-east-1
+
+[profile bench-role]
+region = us-east-1
+source_profile = bench-user
+role_arn = {ROLE}
+mfa_serial = {MFA}
+"""
+BOTOCORE_LOOKUP = """
+import sys
+import botocore.session
+from botocore.credentials import JSONFileCache
+s = botocore.session.Session(profile="bench-role")
+provider = s.get_component("credential_provider").get_provider("assume-role")
+provider.cache = JSONFileCache(sys.argv[1])
+provider._prompter = lambda _prompt: "123456"
+print(s.get_credentials().get_frozen_credentials().access_key)
+"""
+
+
+def median_ms(cmd: list[str], env: dict[str, str], runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        done = subprocess.run(cmd, env=env, capture_output=True, check=False)
+        times.append(time.perf_counter() - start)
+        if done.returncode != 0:
+            raise SystemExit(f"benchmark: {cmd} failed: {done.stderr.decode()[-500:]}")
+    return statistics.median(times) * 1000
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--backend", default="file")
+    opts = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="aws-vault-bench-"))
+    moto = start_moto_server()
+    try:
+        import boto3
+
+        iam = boto3.client("iam", endpoint_url=moto.url, region_name="us-east-1",
+                           aws_access_key_id="x", aws_secret_access_key="x")
+        iam.create_user(UserName="bench")
+        key = iam.create_access_key(UserName="bench")["AccessKey"]
+        (work / "config").write_text(CONFIG)
+        (work / "credentials").write_text(
+            f"[bench-user]\naws_access_key_id = {key['AccessKeyId']}\n"
+            f"aws_secret_access_key = {key['SecretAccessKey']}\n"
+        )
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+        env.update(
+            HOME=str(work),
+            AWS_CONFIG_FILE=str(work / "config"),
+            AWS_SHARED_CREDENTIALS_FILE=str(work / "credentials"),
+            AWS_VAULT_BACKEND=opts.backend,
+            AWS_VAULT_FILE_DIR=str(work / "keys"),
+            AWS_VAULT_FILE_PASSPHRASE="bench",
+            AWS_ENDPOINT_URL=moto.url,
+        )
+        vault = str(BIN / "aws-vault")
+        subprocess.run([vault, "add", "--env", "bench-user"], check=True, stdout=subprocess.DEVNULL,
+                       env={**env, "AWS_ACCESS_KEY_ID": key["AccessKeyId"],
+                            "AWS_SECRET_ACCESS_KEY": key["SecretAccessKey"]})
+        # Warm both caches: one real AssumeRole (with MFA) each, through moto.
+        subprocess.run([vault, "export", "--format=json", "--mfa-token", "123456", "bench-role"],
+                       check=True, stdout=subprocess.DEVNULL, env=env)
+        cache_dir = str(work / "botocore-cache")
+        botocore_cmd = [sys.executable, "-c", BOTOCORE_LOOKUP, cache_dir]
+        subprocess.run(botocore_cmd, check=True, stdout=subprocess.DEVNULL, env=env)
+        before = len(moto.requests())
+
+        python = median_ms([sys.executable, "-c", "pass"], env, opts.runs)
+        cached = median_ms([vault, "export", "--format=json", "bench-role"], env, opts.runs)
+        exec_json = median_ms([vault, "exec", "--json", "bench-role"], env, opts.runs)
+        botocore = median_ms(botocore_cmd, env, opts.runs)
+        listing = median_ms([vault, "list"], env, opts.runs)
+        calls = len(moto.requests()) - before
+        if calls:
+            raise SystemExit(f"benchmark: the measured calls reached STS {calls} times; nothing was cached")
+
+        print(f"backend: {opts.backend}; medians of {opts.runs} runs each; no STS call during measurement")
+        print(f"  python -c pass                      {python:7.1f} ms")
+        print(f"  aws-vault export --format=json      {cached:7.1f} ms   {cached / python:4.2f}x python"
+              "  (target <= 3.5x)")
+        print(f"  aws-vault exec --json               {exec_json:7.1f} ms   {exec_json / python:4.2f}x python")
+        print(f"  botocore JSON-file-cache lookup     {botocore:7.1f} ms   {botocore / cached:4.2f}x"
+              " slower than aws-vault  (target >= 4x)")
+        print(f"  aws-vault list                      {listing:7.1f} ms   {listing / python:4.2f}x python")
+    finally:
+        moto.stop()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
