@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.moto_server import start_moto_server  # noqa: E402 - the same local moto the tests use
 
 VENV_BIN = Path(sys.executable).parent
 AWS_VAULT = str(VENV_BIN / "aws-vault")
@@ -33,29 +35,6 @@ mfa_serial = {MFA}
 WHOAMI = "import boto3; print(boto3.client('sts').get_caller_identity()['Arn'])"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def start_moto(workdir: Path) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    log = open(workdir / "moto.log", "wb")  # noqa: SIM115 - lives as long as the server
-    proc = subprocess.Popen(
-        [str(VENV_BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(port)], stdout=log, stderr=log
-    )
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(200):
-        try:
-            urllib.request.urlopen(f"{url}/moto-api/data.json", timeout=1).read()
-            return proc, url
-        except OSError:
-            time.sleep(0.05)
-    proc.kill()
-    raise SystemExit("demo: the local moto server did not start (see moto.log)")
-
-
 def show(cmd: list[str], env: dict[str, str], note: str = "") -> subprocess.CompletedProcess[str]:
     shown = " ".join(c if " " not in c else repr(c) for c in cmd).replace(AWS_VAULT, "aws-vault")
     print(f"\n$ {shown}" + (f"    # {note}" if note else ""))
@@ -69,7 +48,8 @@ def show(cmd: list[str], env: dict[str, str], note: str = "") -> subprocess.Comp
 
 def main() -> None:
     workdir = Path(tempfile.mkdtemp(prefix="aws-vault-demo-"))
-    moto, url = start_moto(workdir)
+    moto = start_moto_server()
+    url = moto.url
     try:
         import boto3
 
@@ -110,8 +90,7 @@ def main() -> None:
         assert '"SessionToken"' in done.stdout
         print("\naws-vault demo: OK")
     finally:
-        moto.terminate()
-        moto.wait(timeout=10)
+        moto.stop()
         shutil.rmtree(workdir, ignore_errors=True)
 
 
