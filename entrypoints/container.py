@@ -21,7 +21,7 @@ from adapters.stores.file_store import FileSecretStore
 from adapters.sts.boto3_token_service import Boto3TokenService
 from application.bus import EventBus
 from application.pipeline import CredentialPipeline
-from application.ports import Terminal
+from application.ports import Clock, Terminal
 from application.session_cache import SessionCache
 from application.use_cases.exec_profile import RunCommand
 from application.use_cases.get_credentials import GetCredentials, ResolveProfile
@@ -43,10 +43,10 @@ def file_passphrase(settings: Settings, terminal: Terminal) -> Callable[[], str]
     return lambda: terminal.ask(f'Enter passphrase to unlock "{settings.file_dir}": ', secret=True)
 
 
-def debug_sink() -> StructlogEventSink:
+def debug_sink(clock: Clock) -> StructlogEventSink:
     from adapters.logging.structlog_sink import StructlogEventSink
 
-    return StructlogEventSink()
+    return StructlogEventSink(clock)
 
 
 class Container(containers.DeclarativeContainer):
@@ -56,7 +56,7 @@ class Container(containers.DeclarativeContainer):
     clock = providers.Singleton(SystemClock)
     bus = providers.Singleton(EventBus)
     terminal = providers.Singleton(TtyTerminal)
-    debug_sink = providers.Singleton(debug_sink)
+    debug_sink = providers.Singleton(debug_sink, clock)
 
     secret_store = providers.Selector(
         settings.provided.backend,

@@ -16,6 +16,10 @@ from domain.sessions import DEFAULT_MIN_TTL
 KNOWN_BACKENDS = ("wincred", "keychain", "secret-service", "kwallet", "keyctl", "pass", "file")
 
 
+class BackendChoiceError(UsageError):
+    """A ``--backend`` value aws-vault does not know: a parse error in kingpin (§1.1), so unlabeled."""
+
+
 def available_backends() -> list[str]:
     """Backends usable on this machine, in aws-vault's order. Probing is cheap (no D-Bus calls)."""
     return ["file"]
@@ -27,9 +31,22 @@ def choose_backend(requested: str) -> str:
         return available[0]
     if requested not in KNOWN_BACKENDS:
         # kingpin's enum wording (§1.1)
-        raise UsageError(f"enum value must be one of {','.join(available)}, got '{requested}'")
+        raise BackendChoiceError(f"enum value must be one of {','.join(available)}, got '{requested}', try --help")
     if requested not in available:
         raise BackendUnavailableError(requested)
+    return requested
+
+
+PROMPT_DRIVERS = ("terminal",)
+
+
+def choose_prompt(requested: str) -> str:
+    """The MFA prompt driver: ``--prompt``/``AWS_VAULT_PROMPT``, else ``terminal`` (reference §5)."""
+    if not requested:
+        return "terminal"
+    if requested not in PROMPT_DRIVERS:
+        # kingpin's wording for a bad --prompt value (§1.2)
+        raise UsageError(f"--prompt value must be one of {','.join(PROMPT_DRIVERS)}, got '{requested}'")
     return requested
 
 
@@ -72,7 +89,7 @@ class Settings(NamedTuple):
             backend=choose_backend(backend or env.get("AWS_VAULT_BACKEND", "")),
             file_dir=expand_home(file_dir or env.get("AWS_VAULT_FILE_DIR") or "~/.awsvault/keys/", env),
             config_path=expand_home(config_path, env),
-            prompt=prompt or env.get("AWS_VAULT_PROMPT", "") or "terminal",
+            prompt=choose_prompt(prompt or env.get("AWS_VAULT_PROMPT", "")),
             min_ttl=min_ttl,
             debug=debug,
             env=env,

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import sys
 from collections.abc import MutableMapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, TextIO
 
 import structlog
 
-from application.ports import EventSink
+from application.ports import Clock, EventSink
 from domain import events as ev
 from domain.durations import format_duration, truncate_to_seconds
 
@@ -23,12 +23,12 @@ def _go_log_renderer(_logger: Any, _name: str, event_dict: MutableMapping[str, A
     return f"{stamp} {event_dict.pop('event')}"
 
 
-def _expires_in(moment: datetime) -> str:
-    return format_duration(truncate_to_seconds(moment - datetime.now(UTC)))
-
-
-def describe(event: ev.Event) -> str:
+def describe(event: ev.Event, now: datetime) -> str:
     """aws-vault's wording for an event, where it has one."""
+
+    def _expires_in(moment: datetime) -> str:
+        return format_duration(truncate_to_seconds(moment - now))
+
     match event:
         case ev.ProviderChosen(message=message):
             return message
@@ -63,7 +63,8 @@ def describe(event: ev.Event) -> str:
 
 
 class StructlogEventSink(EventSink):
-    def __init__(self, stream: TextIO | None = None) -> None:
+    def __init__(self, clock: Clock, stream: TextIO | None = None) -> None:
+        self.clock = clock
         self.logger = structlog.wrap_logger(
             structlog.PrintLogger(stream or sys.stderr),
             processors=[_go_log_renderer],
@@ -73,4 +74,4 @@ class StructlogEventSink(EventSink):
         self.logger.info(message)
 
     def __call__(self, event: ev.Event) -> None:
-        self.logger.info(describe(event))
+        self.logger.info(describe(event, self.clock.now()))

@@ -5,6 +5,7 @@ stdout may be a pipe to ``eval``/``credential_process``; the question and the an
 
 from __future__ import annotations
 
+import io
 import os
 from typing import TextIO
 
@@ -27,7 +28,9 @@ class TtyTerminal(Terminal):
     def ask(self, prompt: str, *, secret: bool = False) -> str:
         fd = self._open()
         try:
-            with open(fd, "r+", encoding="utf-8", errors="replace", closefd=False) as tty:
+            # A TTY is not seekable, so open() refuses "r+"; wrap the raw file as getpass does.
+            raw = io.FileIO(fd, "r+", closefd=False)
+            with io.TextIOWrapper(raw, encoding="utf-8", errors="replace") as tty:
                 if secret:
                     return self._hidden(prompt, fd, tty)
                 tty.write(prompt)

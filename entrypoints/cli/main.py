@@ -27,7 +27,7 @@ from domain.role_chain import ResolveOptions
 from entrypoints import __version__ as VERSION
 from entrypoints.cli import formats
 from entrypoints.cli.quick import credential_process_profile
-from entrypoints.settings import Settings
+from entrypoints.settings import BackendChoiceError, Settings
 
 if TYPE_CHECKING:
     import argparse
@@ -310,7 +310,7 @@ def main(
 
             traceback.print_exc()
         # kingpin prints errors raised before a command's action without the command's name.
-        unlabeled = isinstance(e, BackendUnavailableError) or type(e).__name__ == "ParseError"
+        unlabeled = isinstance(e, BackendUnavailableError | BackendChoiceError) or type(e).__name__ == "ParseError"
         label = f"{command_name}: " if command_name and not unlabeled else ""
         sys.stderr.write(f"aws-vault: error: {label}{e}\n")
         return 1

@@ -1,0 +1,1 @@
+"""CLI tests through the container with fakes."""
