@@ -203,8 +203,7 @@ class AwsConfigSource(ConfigSource):
 
     def _write(self, data: bytes) -> None:
         """Replace the file atomically (temp file in the same directory, then ``os.replace``)."""
-        import contextlib  # only writers pay for these
-        import tempfile
+        from adapters.atomic_write import write_atomically  # only writers pay for it
 
         # Write through a symlink (dotfile managers link ~/.aws/config) rather than replacing the link.
         target = os.path.realpath(self._path)
@@ -216,17 +215,6 @@ class AwsConfigSource(ConfigSource):
                 mode = os.stat(target).st_mode & 0o7777
             except FileNotFoundError:
                 mode = 0o600  # aws-vault creates the config file 0600 in a 0700 directory
-            fd, tmp = tempfile.mkstemp(dir=directory, prefix=".config.", suffix=".tmp")
-            try:
-                with os.fdopen(fd, "wb") as f:
-                    f.write(data)
-                    f.flush()
-                    os.fsync(f.fileno())
-                os.chmod(tmp, mode)
-                os.replace(tmp, target)
-            except BaseException:
-                with contextlib.suppress(OSError):
-                    os.unlink(tmp)
-                raise
+            write_atomically(target, data, mode, f".config.{os.urandom(6).hex()}.tmp")
         except OSError as e:
             raise ConfigError(f"{self._path}: cannot write the AWS config file: {e.strerror or e}") from None

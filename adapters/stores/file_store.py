@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Iterator
 from datetime import datetime
 
+from adapters.atomic_write import write_atomically
 from adapters.stores import jwe
 from application.ports import SecretStore
 from domain.errors import CorruptItemError, ItemNotFoundError, StoreError, WrongPassphraseError
@@ -173,24 +174,10 @@ class FileSecretStore(SecretStore):
             os.makedirs(self.directory, mode=0o700, exist_ok=True)
         except OSError as e:
             raise _io_error("create", self.directory, e) from e
-        temp = os.path.join(self.directory, _TEMP_PREFIX + os.urandom(8).hex())
-        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
         try:
-            fd = os.open(temp, flags, 0o600)
+            write_atomically(path, data, 0o600, _TEMP_PREFIX + os.urandom(8).hex())
         except OSError as e:
-            raise _io_error("write", temp, e) from e
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(data)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(temp, path)
-        except BaseException as e:
-            with contextlib.suppress(OSError):
-                os.remove(temp)
-            if isinstance(e, OSError):
-                raise _io_error("write", path, e) from e
-            raise
+            raise _io_error("write", path, e) from e
         self._sync_directory()
 
     def _sync_directory(self) -> None:
