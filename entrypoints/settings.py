@@ -1,9 +1,15 @@
-"""Settings from flags and environment variables, shared by the container and the fast path."""
+"""Settings from flags and environment variables, shared by the container and the fast path.
+
+Backend selection follows aws-vault (reference §4): the first *available* backend in its order is the
+default, ``--backend``/``AWS_VAULT_BACKEND`` names one, and a named backend is the only one probed.
+Probes are cheap checks (platform, environment, a program on ``PATH``): no D-Bus call at start-up.
+"""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+import sys
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from types import MappingProxyType
 from typing import NamedTuple
@@ -14,25 +20,64 @@ from domain.sessions import DEFAULT_MIN_TTL
 
 # aws-vault's auto-selection order (reference §4); the first available one is the default.
 KNOWN_BACKENDS = ("wincred", "keychain", "secret-service", "kwallet", "keyctl", "pass", "file")
+KEYCTL_SCOPES = ("user", "session", "process", "thread")
 
 
 class BackendChoiceError(UsageError):
     """A ``--backend`` value aws-vault does not know: a parse error in kingpin (§1.1), so unlabeled."""
 
 
-def available_backends() -> list[str]:
-    """Backends usable on this machine, in aws-vault's order. Probing is cheap (no D-Bus calls)."""
-    return ["file"]
+def _session_bus(env: Mapping[str, str]) -> bool:
+    """A D-Bus session bus address that could answer (a ``unix:path=`` socket must exist)."""
+    address = env.get("DBUS_SESSION_BUS_ADDRESS", "")
+    if not address:
+        return False
+    for part in address.split(";"):
+        transport, _, params = part.partition(":")
+        if transport != "unix":
+            return True
+        for param in params.split(","):
+            key, _, value = param.partition("=")
+            if key == "path":
+                return os.path.exists(value)
+        return True
+    return False
 
 
-def choose_backend(requested: str) -> str:
-    available = available_backends()
+def _on_path(program: str, env: Mapping[str, str]) -> bool:
+    if os.sep in program:
+        return os.access(program, os.X_OK)
+    for directory in env.get("PATH", os.defpath).split(os.pathsep):
+        if directory and os.access(os.path.join(directory, program), os.X_OK):
+            return True
+    return False
+
+
+_LINUX = sys.platform.startswith("linux")
+PROBES: dict[str, Callable[[Mapping[str, str]], bool]] = {
+    "wincred": lambda env: sys.platform == "win32",
+    "keychain": lambda env: sys.platform == "darwin",
+    "secret-service": lambda env: _LINUX and _session_bus(env),
+    "kwallet": lambda env: _LINUX and env.get("DISABLE_KWALLET") != "1" and _session_bus(env),
+    "keyctl": lambda env: _LINUX,
+    "pass": lambda env: sys.platform != "win32" and _on_path(env.get("AWS_VAULT_PASS_CMD") or "pass", env),
+    "file": lambda env: True,
+}
+
+
+def available_backends(env: Mapping[str, str]) -> list[str]:
+    """Backends usable on this machine, in aws-vault's order."""
+    return [name for name in KNOWN_BACKENDS if PROBES[name](env)]
+
+
+def choose_backend(requested: str, env: Mapping[str, str]) -> str:
     if not requested:
-        return available[0]
+        return next(name for name in KNOWN_BACKENDS if PROBES[name](env))
     if requested not in KNOWN_BACKENDS:
-        # kingpin's enum wording (§1.1)
-        raise BackendChoiceError(f"enum value must be one of {','.join(available)}, got '{requested}', try --help")
-    if requested not in available:
+        # kingpin's enum wording (§1.1): the enum lists the backends available here.
+        available = ",".join(available_backends(env))
+        raise BackendChoiceError(f"enum value must be one of {available}, got '{requested}', try --help")
+    if not PROBES[requested](env):
         raise BackendUnavailableError(requested)
     return requested
 
@@ -64,6 +109,12 @@ class Settings(NamedTuple):
     prompt: str = "terminal"
     min_ttl: timedelta = DEFAULT_MIN_TTL
     debug: bool = False
+    keychain: str = "aws-vault"
+    secret_service_collection: str = "awsvault"
+    pass_dir: str = ""
+    pass_cmd: str = "pass"
+    pass_prefix: str = ""
+    keyctl_scope: str = "user"
     env: Mapping[str, str] = MappingProxyType({})
 
     @property
@@ -72,25 +123,36 @@ class Settings(NamedTuple):
         return self.env.get("AWS_VAULT_FILE_PASSPHRASE")
 
     @classmethod
-    def build(
-        cls,
-        env: Mapping[str, str],
-        *,
-        backend: str = "",
-        file_dir: str = "",
-        prompt: str = "",
-        debug: bool = False,
-    ) -> Settings:
+    def build(cls, env: Mapping[str, str], flags: Mapping[str, str | bool | None] | None = None) -> Settings:
+        """Flags win over their environment variables (kingpin ``Envar`` defaults, §1.1)."""
+        flags = flags or {}
+
+        def pick(flag: str, var: str, default: str = "") -> str:
+            value = flags.get(flag)
+            return str(value) if value else env.get(var, "") or default
+
         min_ttl = DEFAULT_MIN_TTL
         if env.get("AWS_MIN_TTL"):
             min_ttl = parse_duration(env["AWS_MIN_TTL"], where="AWS_MIN_TTL")
-        config_path = env.get("AWS_CONFIG_FILE") or "~/.aws/config"
+        scope = pick("keyctl_scope", "AWS_VAULT_KEYCTL_SCOPE", "user")
+        if scope not in KEYCTL_SCOPES:
+            raise UsageError(f"--keyctl-scope value must be one of {','.join(KEYCTL_SCOPES)}, got '{scope}'")
+        pass_cmd = pick("pass_cmd", "AWS_VAULT_PASS_CMD", "pass")
+        probe_env = {**env, "AWS_VAULT_PASS_CMD": pass_cmd}
         return cls(
-            backend=choose_backend(backend or env.get("AWS_VAULT_BACKEND", "")),
-            file_dir=expand_home(file_dir or env.get("AWS_VAULT_FILE_DIR") or "~/.awsvault/keys/", env),
-            config_path=expand_home(config_path, env),
-            prompt=choose_prompt(prompt or env.get("AWS_VAULT_PROMPT", "")),
+            backend=choose_backend(pick("backend", "AWS_VAULT_BACKEND"), probe_env),
+            file_dir=expand_home(pick("file_dir", "AWS_VAULT_FILE_DIR", "~/.awsvault/keys/"), env),
+            config_path=expand_home(env.get("AWS_CONFIG_FILE") or "~/.aws/config", env),
+            prompt=choose_prompt(pick("prompt", "AWS_VAULT_PROMPT")),
             min_ttl=min_ttl,
-            debug=debug,
+            debug=bool(flags.get("debug")),
+            keychain=pick("keychain", "AWS_VAULT_KEYCHAIN_NAME", "aws-vault"),
+            secret_service_collection=pick(
+                "secret_service_collection", "AWS_VAULT_SECRET_SERVICE_COLLECTION_NAME", "awsvault"
+            ),
+            pass_dir=expand_home(pick("pass_dir", "AWS_VAULT_PASS_PASSWORD_STORE_DIR"), env),
+            pass_cmd=pass_cmd,
+            pass_prefix=pick("pass_prefix", "AWS_VAULT_PASS_PREFIX"),
+            keyctl_scope=scope,
             env=env,
         )

@@ -29,6 +29,19 @@ from entrypoints.cli import formats
 from entrypoints.cli.quick import credential_process_profile
 from entrypoints.settings import BackendChoiceError, Settings
 
+GLOBAL_FLAGS = (
+    "backend",
+    "prompt",
+    "file_dir",
+    "keychain",
+    "secret_service_collection",
+    "pass_dir",
+    "pass_cmd",
+    "pass_prefix",
+    "keyctl_scope",
+    "debug",
+)
+
 if TYPE_CHECKING:
     import argparse
 
@@ -52,13 +65,8 @@ class Runtime:
     def __init__(self, args: argparse.Namespace, env: Mapping[str, str], container: Container | None) -> None:
         self.args = args
         self.env = env
-        self.settings = Settings.build(
-            env,
-            backend=getattr(args, "backend", None) or "",
-            file_dir=getattr(args, "file_dir", None) or "",
-            prompt=getattr(args, "prompt", None) or "",
-            debug=bool(getattr(args, "debug", False)),
-        )
+        flags = {name: getattr(args, name, None) for name in GLOBAL_FLAGS}
+        self.settings = Settings.build(env, flags)
         self._container = container
         self._injected = container is not None
 

@@ -23,6 +23,16 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         raise ParseError(message)
 
+    def format_help(self) -> str:
+        text = super().format_help()
+        if "{available_backends}" in text:  # probed only when help is shown
+            import os
+
+            from entrypoints.settings import available_backends
+
+            text = text.replace("{available_backends}", " ".join(available_backends(os.environ)))
+        return text
+
 
 def _globals(parser: argparse.ArgumentParser, suppress: bool) -> None:
     default = argparse.SUPPRESS if suppress else None
@@ -30,11 +40,26 @@ def _globals(parser: argparse.ArgumentParser, suppress: bool) -> None:
     g.add_argument("--debug", action="store_true", default=argparse.SUPPRESS if suppress else False,
                    help="Show debugging output")
     g.add_argument("--backend", default=default, metavar="BACKEND",
-                   help="Secret backend to use [file] ($AWS_VAULT_BACKEND)")
+                   help="Secret backend to use [{available_backends}] ($AWS_VAULT_BACKEND)")
     g.add_argument("--prompt", default=default, metavar="PROMPT",
                    help="Prompt driver to use [terminal] ($AWS_VAULT_PROMPT)")
     g.add_argument("--file-dir", default=default, metavar="DIR",
                    help="Directory for the \"file\" password store ($AWS_VAULT_FILE_DIR)")
+    g.add_argument("--keychain", default=default, metavar="NAME",
+                   help="Name of macOS keychain to use, if it doesn't exist it will be created "
+                        "($AWS_VAULT_KEYCHAIN_NAME)")
+    g.add_argument("--secret-service-collection", default=default, metavar="NAME",
+                   help="Name of secret-service collection to use, if it doesn't exist it will be created "
+                        "($AWS_VAULT_SECRET_SERVICE_COLLECTION_NAME)")
+    g.add_argument("--pass-dir", default=default, metavar="DIR",
+                   help="Pass password store directory ($AWS_VAULT_PASS_PASSWORD_STORE_DIR)")
+    g.add_argument("--pass-cmd", default=default, metavar="CMD",
+                   help="Name of the pass executable ($AWS_VAULT_PASS_CMD)")
+    g.add_argument("--pass-prefix", default=default, metavar="PREFIX",
+                   help="Prefix to prepend to the item path stored in pass ($AWS_VAULT_PASS_PREFIX)")
+    g.add_argument("--keyctl-scope", default=default, metavar="SCOPE",
+                   help="Key ring scope for keyctl: user (default), session, process, thread "
+                        "($AWS_VAULT_KEYCTL_SCOPE)")
     g.add_argument("--help-long", action="store_true", default=argparse.SUPPRESS if suppress else False,
                    help="Show help for every command")
 

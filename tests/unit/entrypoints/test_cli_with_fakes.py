@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -21,6 +22,7 @@ from tests.fakes.secret_store import FakeSecretStore
 from tests.fakes.token_service import FakeTokenService
 
 MFA = "arn:aws:iam::123456789012:mfa/work-account"
+LINUX_ONLY = "keyctl," if sys.platform.startswith("linux") else ""
 SEED = ConfigFile(
     "/fake/.aws/config",
     (
@@ -300,7 +302,8 @@ def test_exec_json_is_credential_process_output(world: World, capsys: pytest.Cap
          'aws-vault: error: exec: --duration: invalid duration "3600" (use a unit, e.g. 1h, 90m, 3600s)'),
         (["exec", "home", "--", "true"], {"AWS_SESSION_TOKEN_TTL": "soon"},
          'aws-vault: error: exec: AWS_SESSION_TOKEN_TTL: invalid duration "soon" (use a unit, e.g. 1h, 90m, 3600s)'),
-        (["--backend=nope", "list"], {}, "aws-vault: error: enum value must be one of file, got 'nope', try --help"),
+        (["--backend=nope", "list"], {"PATH": "/nonexistent"},
+         f"aws-vault: error: enum value must be one of {LINUX_ONLY}file, got 'nope', try --help"),
         (["--backend=kwallet", "list"], {}, "aws-vault: error: Specified keyring backend not available, try --help"),
         (["list", "--prompt=carrier-pigeon"], {},
          "aws-vault: error: list: --prompt value must be one of terminal, got 'carrier-pigeon'"),
