@@ -7,19 +7,26 @@ codes come from ``--mfa-token`` first, then the prompt (reference §2.8).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from typing import Any
+
 from application.bus import EventBus
-from application.ports import AssumeRoleRequest, Clock, MfaPrompt, SecretStore, TokenService
+from application.ports import AssumeRoleRequest, Clock, ExternalCommands, MfaPrompt, SecretStore, TokenService
 from application.session_cache import SessionCache
+from application.sources import unix_nano_session_name
 from domain.credentials import Credentials, master_from_json
-from domain.errors import CredentialsMissingError
+from domain.errors import AwsVaultError, CredentialsMissingError, MfaError
 from domain.events import (
     MfaRequested,
     ProviderChosen,
     RoleAssumed,
     SessionTokenObtained,
+    SourceUsed,
     StoredKeysUsed,
 )
 from domain.plan import AssumeRole, GetSessionToken, Plan, Step, UseStoredKeys
+
+SourceFunction = Callable[[Any], Credentials]
 
 
 class CredentialPipeline:
@@ -32,6 +39,8 @@ class CredentialPipeline:
         bus: EventBus,
         cache: SessionCache | None,
         mfa_token: str = "",
+        sources: Mapping[type, SourceFunction] | None = None,
+        commands: ExternalCommands | None = None,
     ) -> None:
         self.store = store
         self.sts = token_service
@@ -40,6 +49,9 @@ class CredentialPipeline:
         self.bus = bus
         self.cache = cache
         self.mfa_token = mfa_token
+        # SSO, web identity and credential_process, by step type (application.sources, application.sso).
+        self.sources = dict(sources or {})
+        self.commands = commands
 
     def run(self, plan: Plan) -> Credentials:
         for note in plan.notes:
@@ -55,9 +67,16 @@ class CredentialPipeline:
                 return cached
         if isinstance(step, UseStoredKeys):
             return self._stored(step.profile)
-        source = self._credentials(steps, index - 1)
-        creds = self._call(step, source)
-        if spec is not None and self.cache is not None:
+        if isinstance(step, GetSessionToken | AssumeRole):
+            creds = self._call(step, self._credentials(steps, index - 1))
+        else:
+            source = self.sources.get(type(step))
+            if source is None:
+                raise AwsVaultError(f"profile {step.profile}: {type(step).__name__} is not supported here")
+            creds = source(step)
+            self.bus.publish(SourceUsed(step.profile, type(step).__name__, creds.masked_key_id))
+        # Credentials that never expire (e.g. long-term keys from a credential_process) are not cached.
+        if spec is not None and self.cache is not None and creds.expiration is not None:
             self.cache.save(spec, creds)
         return creds
 
@@ -69,17 +88,24 @@ class CredentialPipeline:
         self.bus.publish(StoredKeysUsed(profile, creds.masked_key_id))
         return creds
 
-    def _code(self, profile: str, serial: str) -> str:
+    def _code(self, profile: str, serial: str, mfa_process: str = "") -> str:
         if not serial:
             return ""
         if self.mfa_token:
             self.bus.publish(MfaRequested(profile, serial, "flag"))
             return self.mfa_token
+        if mfa_process and self.commands is not None:
+            # mfa_process: a command printing the TOTP (v7, §2.8); its output is trimmed.
+            self.bus.publish(MfaRequested(profile, serial, "process"))
+            try:
+                return self.commands.run_shell(mfa_process).decode("utf-8", "replace").strip()
+            except AwsVaultError as e:
+                raise MfaError(f"process provider: {e}") from e
         self.bus.publish(MfaRequested(profile, serial, "prompt"))
         return self.prompt.ask(serial, profile).strip()
 
     def _call(self, step: GetSessionToken | AssumeRole, source: Credentials) -> Credentials:
-        code = self._code(step.profile, step.mfa_serial)
+        code = self._code(step.profile, step.mfa_serial, step.mfa_process)
         if isinstance(step, GetSessionToken):
             creds = self.sts.get_session_token(source, step.target, step.duration, step.mfa_serial, code)
             assert creds.expiration is not None
@@ -87,8 +113,7 @@ class CredentialPipeline:
                 SessionTokenObtained(step.profile, creds.masked_key_id, creds.expiration, bool(code))
             )
             return creds
-        # aws-vault's default RoleSessionName is the time in Unix nanoseconds (§2.7.3).
-        session_name = step.session_name or str(int(self.clock.now().timestamp() * 1_000_000) * 1000)
+        session_name = step.session_name or unix_nano_session_name(self.clock)
         request = AssumeRoleRequest(
             role_arn=step.role_arn,
             session_name=session_name,

@@ -7,7 +7,7 @@ names the ``domain.errors`` it raises; no library exception crosses a port.
 from __future__ import annotations
 
 from abc import abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, NamedTuple, Protocol
 
@@ -71,6 +71,24 @@ class TokenService(Protocol):
     @abstractmethod
     def assume_role(self, source: Credentials, target: StsTarget, request: AssumeRoleRequest) -> Credentials:
         """AssumeRole signed with ``source``. Raises ``StsRequestError``."""
+
+    @abstractmethod
+    def assume_role_with_web_identity(
+        self, target: StsTarget, role_arn: str, session_name: str, duration: timedelta, token: bytes
+    ) -> Credentials:
+        """AssumeRoleWithWebIdentity (unsigned). Raises ``StsRequestError``."""
+
+
+class ExternalCommands(Protocol):
+    """Shell commands and files named in the config (credential_process, mfa_process, web identity)."""
+
+    @abstractmethod
+    def run_shell(self, command: str, *, extra_env: Mapping[str, str] | None = None, timeout: float = 120) -> bytes:
+        """Run through the shell with stdin/stderr inherited; its stdout. Raises ``ExternalCommandError``."""
+
+    @abstractmethod
+    def read_file(self, path: str) -> bytes:
+        """The file's raw bytes. Raises ``ExternalCommandError`` (``unable to read file at <path>: ...``)."""
 
 
 class MfaPrompt(Protocol):

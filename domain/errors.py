@@ -133,3 +133,7 @@ class MfaError(AwsVaultError):
 
 class PromptError(AwsVaultError):
     """A prompt could not be shown or answered (e.g. no terminal)."""
+
+
+class ExternalCommandError(AwsVaultError):
+    """A command or file named in the config failed (credential_process, mfa_process, web identity)."""

@@ -22,6 +22,14 @@ class StoredKeysUsed(NamedTuple):
     masked_key_id: str
 
 
+class SourceUsed(NamedTuple):
+    """Credentials came from SSO, web identity or a credential_process."""
+
+    profile: str
+    source: str
+    masked_key_id: str
+
+
 class CachedSessionReused(NamedTuple):
     profile: str
     session_type: str
@@ -92,6 +100,7 @@ class CommandStarting(NamedTuple):
 Event = (
     ProviderChosen
     | StoredKeysUsed
+    | SourceUsed
     | CachedSessionReused
     | SessionCacheMissed
     | MfaRequested

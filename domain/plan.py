@@ -20,7 +20,13 @@ from typing import NamedTuple
 from domain.durations import format_duration
 from domain.errors import CredentialsMissingError
 from domain.profiles import ROLE_CHAINING_MAXIMUM, ProfileConfig
-from domain.sessions import ASSUME_ROLE, GET_SESSION_TOKEN
+from domain.sessions import (
+    ASSUME_ROLE,
+    ASSUME_ROLE_WITH_WEB_IDENTITY,
+    CREDENTIAL_PROCESS,
+    GET_SESSION_TOKEN,
+    SSO_ROLE_CREDENTIALS,
+)
 
 
 class StsTarget(NamedTuple):
@@ -78,7 +84,49 @@ class AssumeRole(NamedTuple):
         return CacheSpec(ASSUME_ROLE, self.profile, self.mfa_serial)
 
 
-Step = UseStoredKeys | GetSessionToken | AssumeRole
+class SsoRoleCredentials(NamedTuple):
+    """IAM Identity Center: an OIDC token for ``start_url``, then GetRoleCredentials (§2.7.6)."""
+
+    profile: str
+    start_url: str
+    sso_region: str
+    account_id: str
+    role_name: str
+    registration_scopes: tuple[str, ...]
+    endpoint_url: str
+
+    @property
+    def cache(self) -> CacheSpec | None:
+        # The start URL sits in the MFA-serial slot of the key (§3.1).
+        return CacheSpec(SSO_ROLE_CREDENTIALS, self.profile, self.start_url)
+
+
+class AssumeRoleWithWebIdentity(NamedTuple):
+    profile: str
+    role_arn: str
+    session_name: str
+    duration: timedelta
+    token_file: str
+    token_process: str
+    target: StsTarget
+
+    @property
+    def cache(self) -> CacheSpec | None:
+        return CacheSpec(ASSUME_ROLE_WITH_WEB_IDENTITY, self.profile, "")
+
+
+class CredentialProcess(NamedTuple):
+    profile: str
+    command: str
+
+    @property
+    def cache(self) -> CacheSpec | None:
+        # Cached only when the output expires; the pipeline skips saving long-term keys.
+        return CacheSpec(CREDENTIAL_PROCESS, self.profile, "")
+
+
+SourceStep = UseStoredKeys | SsoRoleCredentials | AssumeRoleWithWebIdentity | CredentialProcess
+Step = UseStoredKeys | SsoRoleCredentials | AssumeRoleWithWebIdentity | CredentialProcess | GetSessionToken | AssumeRole
 
 
 class Plan(NamedTuple):
@@ -89,7 +137,7 @@ class Plan(NamedTuple):
 
     @property
     def mfa_serials(self) -> tuple[str, ...]:
-        return tuple(s.mfa_serial for s in self.steps if not isinstance(s, UseStoredKeys) and s.mfa_serial)
+        return tuple(s.mfa_serial for s in self.steps if isinstance(s, GetSessionToken | AssumeRole) and s.mfa_serial)
 
 
 def _target(p: ProfileConfig) -> StsTarget:
@@ -131,10 +179,34 @@ class _Planner:
                 return False, f"MFA serial doesn't match profile '{consumer.name}'"
         return True, ""
 
+    def _other_source(self, p: ProfileConfig) -> Step:
+        """A profile without stored keys or a source profile: SSO, web identity, credential_process (§2.6)."""
+        if p.sso_start_url:
+            self.notes.append(f"profile {p.name}: using SSO role credentials")
+            scopes = tuple(x.strip() for x in p.sso_registration_scopes.split(",") if x.strip())
+            return SsoRoleCredentials(
+                p.name, p.sso_start_url, p.sso_region, p.sso_account_id, p.sso_role_name, scopes, p.endpoint_url
+            )
+        if p.web_identity_token_file or p.web_identity_token_process:
+            self.notes.append(f"profile {p.name}: using web identity")
+            return AssumeRoleWithWebIdentity(
+                p.name,
+                p.role_arn,
+                p.role_session_name,
+                p.assume_role_duration,
+                p.web_identity_token_file,
+                p.web_identity_token_process,
+                _target(p),
+            )
+        if p.credential_process:
+            self.notes.append(f"profile {p.name}: using credential process")
+            return CredentialProcess(p.name, p.credential_process)
+        raise CredentialsMissingError(p.name)
+
     def steps_for(self, p: ProfileConfig) -> list[Step]:
         has_stored = p.name in self.stored
         if not has_stored and p.source is None:
-            raise CredentialsMissingError(p.name)
+            return [self._other_source(p)]
         if has_stored:
             self.notes.append(f"profile {p.name}: using stored credentials")
             steps: list[Step] = [UseStoredKeys(p.name)]

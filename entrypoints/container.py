@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from dependency_injector import containers, providers
 
 from adapters.clock import SystemClock
+from adapters.commands import ShellCommands
 from adapters.config.aws_config_source import AwsConfigSource
 from adapters.process_runner import OsProcessRunner
 from adapters.prompts.terminal import TerminalMfaPrompt, TtyTerminal
@@ -23,10 +24,12 @@ from application.bus import EventBus
 from application.pipeline import CredentialPipeline
 from application.ports import Clock, Terminal
 from application.session_cache import SessionCache
+from application.sources import CredentialProcessSource, WebIdentitySource
 from application.use_cases.exec_profile import RunCommand
 from application.use_cases.get_credentials import GetCredentials, ResolveProfile
 from application.use_cases.list_profiles import ListProfiles
 from application.use_cases.manage_credentials import AddCredentials, DeleteSessions, RemoveCredentials
+from domain.plan import AssumeRoleWithWebIdentity, CredentialProcess
 from entrypoints.settings import Settings
 
 if TYPE_CHECKING:
@@ -73,6 +76,16 @@ class Container(containers.DeclarativeContainer):
         terminal=providers.Singleton(TerminalMfaPrompt, terminal=terminal),
     )
     process_runner = providers.Singleton(OsProcessRunner)
+    commands = providers.Singleton(ShellCommands, env=env)
+
+    web_identity_source = providers.Singleton(WebIdentitySource, sts=token_service, commands=commands, clock=clock)
+    credential_process_source = providers.Singleton(CredentialProcessSource, commands=commands, env=env)
+    sources = providers.Dict(
+        {
+            AssumeRoleWithWebIdentity: web_identity_source,
+            CredentialProcess: credential_process_source,
+        }
+    )
 
     session_cache = providers.Singleton(
         SessionCache, store=secret_store, clock=clock, bus=bus, min_ttl=settings.provided.min_ttl
@@ -85,6 +98,8 @@ class Container(containers.DeclarativeContainer):
         clock=clock,
         bus=bus,
         cache=session_cache,
+        sources=sources,
+        commands=commands,
     )
     resolve_profile = providers.Factory(ResolveProfile, config=config_source, store=secret_store, env=env)
     get_credentials = providers.Factory(GetCredentials, resolve=resolve_profile, pipeline=pipeline, bus=bus)

@@ -3,6 +3,7 @@
 # (unit, integration against a real moto server over HTTP, end-to-end in a real pty).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+bash scripts/install-system-packages.sh
 bash scripts/setup-venv.sh test
 export PATH="$PWD/.venv/bin:$PATH"
 echo "== ruff";          ruff check .

@@ -32,7 +32,11 @@ LEGACY_GLOBAL_REGIONS = frozenset(
     }
 )  # fmt: skip
 
-_METHODS = {"GetSessionToken": "get_session_token", "AssumeRole": "assume_role"}
+_METHODS = {
+    "GetSessionToken": "get_session_token",
+    "AssumeRole": "assume_role",
+    "AssumeRoleWithWebIdentity": "assume_role_with_web_identity",
+}
 _REDACTED = "****"
 
 
@@ -126,6 +130,18 @@ class Boto3TokenService(TokenService):
             params["SourceIdentity"] = request.source_identity
         return self._call("AssumeRole", source, target, params)
 
+    def assume_role_with_web_identity(
+        self, target: StsTarget, role_arn: str, session_name: str, duration: timedelta, token: bytes
+    ) -> Credentials:
+        # Unsigned, with the raw token (§2.7.4); external_id is not part of this call.
+        params: dict[str, Any] = {
+            "RoleArn": role_arn,
+            "RoleSessionName": session_name,
+            "DurationSeconds": int(duration.total_seconds()),
+            "WebIdentityToken": token.decode("utf-8", "replace"),
+        }
+        return self._call("AssumeRoleWithWebIdentity", None, target, params)
+
     def resolve_endpoint(self, target: StsTarget) -> ResolvedEndpoint:
         """Where STS calls for ``target`` go and the region they are signed for; sends nothing."""
         client = self._client(Credentials("AKIDRESOLVEENDPOINT", "unused"), target)
@@ -166,9 +182,14 @@ class Boto3TokenService(TokenService):
                 )
             return self._session, self._config
 
-    def _client(self, source: Credentials, target: StsTarget) -> Any:
+    def _client(self, source: Credentials | None, target: StsTarget) -> Any:
         endpoint_url, region = choose_endpoint(target, os.environ if self._env is None else self._env)
         session, config = self._botocore()
+        if source is None:  # an unsigned call
+            import botocore
+
+            config = config.merge(botocore.config.Config(signature_version=botocore.UNSIGNED))
+            source = Credentials("unsigned", "unsigned")
         with self._lock:  # botocore sessions are not thread-safe; a client takes ~2 ms once models load
             return session.create_client(
                 "sts",
@@ -180,10 +201,11 @@ class Boto3TokenService(TokenService):
                 config=config,
             )
 
-    def _call(self, op: str, source: Credentials, target: StsTarget, params: dict[str, Any]) -> Credentials:
+    def _call(self, op: str, source: Credentials | None, target: StsTarget, params: dict[str, Any]) -> Credentials:
         from botocore import exceptions as bx
 
-        secrets = [s for s in (source.secret_access_key, source.session_token) if s]
+        secrets = [s for s in (source.secret_access_key, source.session_token) if s] if source else []
+        secrets += [params["WebIdentityToken"]] if "WebIdentityToken" in params else []
         try:
             client = self._client(source, target)
         except ValueError as e:  # botocore: "Invalid endpoint: <url>"

@@ -16,7 +16,7 @@ from adapters.clock import SystemClock
 from adapters.config.aws_config_source import AwsConfigSource
 from adapters.stores.file_store import FileSecretStore
 from application.bus import EventBus
-from application.pipeline import CredentialPipeline
+from application.pipeline import CredentialPipeline, SourceFunction
 from application.ports import AssumeRoleRequest, MfaPrompt, TokenService
 from application.session_cache import SessionCache
 from application.use_cases.get_credentials import (
@@ -26,7 +26,7 @@ from application.use_cases.get_credentials import (
     ResolveProfile,
 )
 from domain.credentials import Credentials
-from domain.plan import StsTarget
+from domain.plan import AssumeRoleWithWebIdentity, CredentialProcess, SsoRoleCredentials, StsTarget
 from entrypoints.settings import Settings
 
 
@@ -43,8 +43,17 @@ class _NotHere(TokenService, MfaPrompt):
     def assume_role(self, source: Credentials, target: StsTarget, request: AssumeRoleRequest) -> Credentials:
         raise FullPathNeeded
 
+    def assume_role_with_web_identity(
+        self, target: StsTarget, role_arn: str, session_name: str, duration: timedelta, token: bytes
+    ) -> Credentials:
+        raise FullPathNeeded
+
     def ask(self, mfa_serial: str, profile: str) -> str:
         raise FullPathNeeded
+
+
+def _needs_full_path(_step: object) -> Credentials:
+    raise FullPathNeeded
 
 
 def _no_passphrase() -> str:
@@ -61,7 +70,10 @@ def cached_credentials(settings: Settings, request: CredentialsRequest, mfa_toke
     bus = EventBus()
     stand_in = _NotHere()
     cache = SessionCache(store, clock, bus, settings.min_ttl)
-    pipeline = CredentialPipeline(store, stand_in, stand_in, clock, bus, cache, mfa_token)
+    # SSO, web identity and credential_process answer from the cache here, or hand over.
+    kinds: tuple[type, ...] = (SsoRoleCredentials, AssumeRoleWithWebIdentity, CredentialProcess)
+    sources: dict[type, SourceFunction] = dict.fromkeys(kinds, _needs_full_path)
+    pipeline = CredentialPipeline(store, stand_in, stand_in, clock, bus, cache, mfa_token, sources)
     resolve = ResolveProfile(AwsConfigSource(settings.config_path), store, settings.env)
     try:
         return GetCredentials(resolve, pipeline, bus)(request)

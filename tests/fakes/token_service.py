@@ -12,6 +12,7 @@ from tests.fakes.clock import FakeClock
 
 GET_SESSION_TOKEN = "GetSessionToken"
 ASSUME_ROLE = "AssumeRole"
+WEB_IDENTITY = "AssumeRoleWithWebIdentity"
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,7 @@ class FakeTokenService(TokenService):
     now: datetime | None = None
     fail_with: BaseException | None = None
     calls: list[StsCall] = field(default_factory=list)
+    web_identity_tokens: list[bytes] = field(default_factory=list)
 
     @property
     def ops(self) -> list[str]:
@@ -61,6 +63,13 @@ class FakeTokenService(TokenService):
     def assume_role(self, source: Credentials, target: StsTarget, request: AssumeRoleRequest) -> Credentials:
         # AssumeRoleRequest's fields are a subset of StsCall's, under the same names.
         call = StsCall(ASSUME_ROLE, source.access_key_id, target, **request._asdict())
+        return self._issue(call)
+
+    def assume_role_with_web_identity(
+        self, target: StsTarget, role_arn: str, session_name: str, duration: timedelta, token: bytes
+    ) -> Credentials:
+        self.web_identity_tokens.append(token)
+        call = StsCall(WEB_IDENTITY, "", target, duration, role_arn=role_arn, session_name=session_name)
         return self._issue(call)
 
     def _issue(self, call: StsCall) -> Credentials:

@@ -1,0 +1,41 @@
+"""Shell commands and files named in the config: credential_process, mfa_process, web identity tokens.
+
+Commands run through ``/bin/sh -c`` (``cmd.exe /C`` on Windows) with stdin and stderr inherited, so a
+process that asks something (ykman's "touch your YubiKey") reaches the user (reference §2.7.5, §2.8).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Mapping
+
+from application.ports import ExternalCommands
+from domain.errors import ExternalCommandError
+
+
+class ShellCommands(ExternalCommands):
+    def __init__(self, env: Mapping[str, str] | None = None) -> None:
+        self.env = env
+
+    def run_shell(self, command: str, *, extra_env: Mapping[str, str] | None = None, timeout: float = 120) -> bytes:
+        env = dict(os.environ if self.env is None else self.env)
+        env.update(extra_env or {})
+        argv = ["cmd.exe", "/C", command] if os.name == "nt" else ["/bin/sh", "-c", command]
+        try:
+            done = subprocess.run(argv, stdout=subprocess.PIPE, env=env, timeout=timeout, check=False)
+        except subprocess.TimeoutExpired:
+            raise ExternalCommandError(f'running command "{command}": timed out after {timeout:g}s') from None
+        except OSError as e:
+            raise ExternalCommandError(f'running command "{command}": {e.strerror or e}') from None
+        if done.returncode != 0:
+            # Go's wording (§2.7.5): `running command "<cmd>": exit status N`
+            raise ExternalCommandError(f'running command "{command}": exit status {done.returncode}')
+        return done.stdout
+
+    def read_file(self, path: str) -> bytes:
+        try:
+            with open(os.path.expanduser(path), "rb") as f:
+                return f.read()
+        except OSError as e:
+            raise ExternalCommandError(f"unable to read file at {path}: {e.strerror or e}") from None

@@ -1,0 +1,56 @@
+"""Credential sources other than stored keys: web identity and credential_process (reference §2.7.4-5).
+
+SSO lives in ``application.sso``. Each source is a callable ``step -> Credentials`` the pipeline uses
+for the first step of a plan.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from application.ports import Clock, ExternalCommands, TokenService
+from domain.credential_process import CredentialProcessError, parse_output
+from domain.credentials import Credentials
+from domain.plan import AssumeRoleWithWebIdentity, CredentialProcess
+
+# Profiles whose credential_process is running in an ancestor process. aws-vault re-enters itself forever
+# when a profile's credential_process calls `aws-vault export` on the same profile (aws-vault#1176).
+GUARD_VARIABLE = "AWS_VAULT_CREDENTIAL_PROCESS_PROFILES"
+
+
+def unix_nano_session_name(clock: Clock) -> str:
+    """aws-vault's default RoleSessionName: the time in Unix nanoseconds (§2.7.3)."""
+    return str(int(clock.now().timestamp() * 1_000_000) * 1000)
+
+
+class WebIdentitySource:
+    def __init__(self, sts: TokenService, commands: ExternalCommands, clock: Clock) -> None:
+        self.sts = sts
+        self.commands = commands
+        self.clock = clock
+
+    def __call__(self, step: AssumeRoleWithWebIdentity) -> Credentials:
+        # The token is used raw, not trimmed, as aws-vault does (§2.2).
+        if step.token_file:
+            token = self.commands.read_file(step.token_file)
+        else:
+            token = self.commands.run_shell(step.token_process)
+        session_name = step.session_name or unix_nano_session_name(self.clock)
+        return self.sts.assume_role_with_web_identity(step.target, step.role_arn, session_name, step.duration, token)
+
+
+class CredentialProcessSource:
+    def __init__(self, commands: ExternalCommands, env: Mapping[str, str]) -> None:
+        self.commands = commands
+        self.running = [p for p in env.get(GUARD_VARIABLE, "").split(",") if p]
+
+    def __call__(self, step: CredentialProcess) -> Credentials:
+        if step.profile in self.running:
+            raise CredentialProcessError(
+                f"profile {step.profile}: its credential_process calls aws-vault for the same profile, "
+                "which would recurse forever; store keys for it (aws-vault add) or point credential_process "
+                "at another profile"
+            )
+        guard = ",".join([*self.running, step.profile])
+        stdout = self.commands.run_shell(step.command, extra_env={GUARD_VARIABLE: guard})
+        return parse_output(stdout, step.command)

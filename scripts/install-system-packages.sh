@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# System packages the tests use for real: gnome-keyring on a private D-Bus (secret-service backend),
+# pass + GnuPG (pass backend), keyutils (keyctl backend). Installs only what is missing.
+set -euo pipefail
+need=()
+command -v gnome-keyring-daemon >/dev/null || need+=(gnome-keyring)
+command -v dbus-daemon >/dev/null || need+=(dbus-daemon dbus)
+command -v secret-tool >/dev/null || need+=(libsecret-tools)
+command -v pass >/dev/null || need+=(pass)
+command -v gpg >/dev/null || need+=(gnupg)
+command -v keyctl >/dev/null || need+=(keyutils)
+[ ${#need[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
+  echo "install these packages first (needs root and apt-get): ${need[*]}" >&2
+  exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
