@@ -46,6 +46,11 @@ def file_passphrase(settings: Settings, terminal: Terminal) -> Callable[[], str]
     return lambda: terminal.ask(f'Enter passphrase to unlock "{settings.file_dir}": ', secret=True)
 
 
+def config_profile_names(path: str) -> list[str]:
+    """Profile names from the config file at ``path`` (shell completion)."""
+    return AwsConfigSource(path).load().profile_names()
+
+
 def debug_sink(clock: Clock) -> StructlogEventSink:
     from adapters.logging.structlog_sink import StructlogEventSink
 

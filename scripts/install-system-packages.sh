@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # System packages the tests use for real: gnome-keyring on a private D-Bus (secret-service backend),
-# pass + GnuPG (pass backend), keyutils (keyctl backend). Installs only what is missing.
+# pass + GnuPG (pass backend), keyutils (keyctl backend), zsh and fish (completion scripts).
+# Installs only what is missing.
 set -euo pipefail
 need=()
 command -v gnome-keyring-daemon >/dev/null || need+=(gnome-keyring)
@@ -9,6 +10,8 @@ command -v secret-tool >/dev/null || need+=(libsecret-tools)
 command -v pass >/dev/null || need+=(pass)
 command -v gpg >/dev/null || need+=(gnupg)
 command -v keyctl >/dev/null || need+=(keyutils)
+command -v zsh >/dev/null || need+=(zsh)
+command -v fish >/dev/null || need+=(fish)
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
   echo "install these packages first (needs root and apt-get): ${need[*]}" >&2

@@ -277,6 +277,8 @@ def main(
 ) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     env = dict(os.environ if env is None else env)
+    if argv and argv[0].startswith("--completion-"):
+        return _completion(argv)
     if container is None and not env.get("AWS_VAULT"):
         profile = credential_process_profile(argv)
         if profile is not None and _quick_credential_process(profile, env):
@@ -325,6 +327,22 @@ def main(
     except KeyboardInterrupt:
         sys.stderr.write("\n")
         return 130
+
+
+def _completion(argv: list[str]) -> int:
+    """Hidden kingpin-style flags: ``--completion-script-<shell>`` and ``--completion-bash <words>``."""
+    from entrypoints.cli import completion
+
+    flag, words = argv[0], argv[1:]
+    if flag == "--completion-bash":
+        sys.stdout.write(completion.complete(words))
+        return 0
+    shell = flag.removeprefix("--completion-script-")
+    if shell not in completion.SCRIPTS:
+        sys.stderr.write(f"aws-vault: error: unknown flag {flag}, try --help\n")
+        return 1
+    sys.stdout.write(completion.SCRIPTS[shell])
+    return 0
 
 
 def _quick_credential_process(profile: str, env: Mapping[str, str]) -> bool:
