@@ -37,7 +37,7 @@ def free_port() -> int:
 
 
 def parse_recording(text: str, service: str | None = "sts") -> list[dict[str, str]]:
-    """The recorder's JSON lines as flat dicts; only requests signed for ``service`` (all when ``None``)."""
+    """The recorder's JSON lines as flat dicts; only requests signed for ``service`` (all, unsigned too, when ``None``)."""
     parsed = []
     for line in text.splitlines():
         if not line.strip():
@@ -45,16 +45,16 @@ def parse_recording(text: str, service: str | None = "sts") -> list[dict[str, st
         entry = json.loads(line)
         headers = {k.lower(): v for k, v in (entry.get("headers") or {}).items()}
         scope = _SCOPE.search(headers.get("authorization", ""))
-        if scope is None or (service is not None and scope.group(3) != service):
+        if service is not None and (scope is None or scope.group(3) != service):
             continue
         body = entry.get("body") or ""
         if entry.get("body_encoded"):
             body = base64.b64decode(body).decode("utf-8", "replace")
         fields = {k: v[0] for k, v in parse_qs(body, keep_blank_values=True).items()}
-        fields.update(
-            access_key_id=scope.group(1),
-            region=scope.group(2),
-            service=scope.group(3),
+        fields.update(  # unsigned requests (e.g. AssumeRoleWithWebIdentity) have no scope
+            access_key_id=scope.group(1) if scope else "",
+            region=scope.group(2) if scope else "",
+            service=scope.group(3) if scope else "",
             host=headers.get("host", ""),
             security_token=headers.get("x-amz-security-token", ""),
         )

@@ -342,3 +342,17 @@ def test_fake_clock_and_fake_token_service() -> None:
     with pytest.raises(StsRequestError):
         failing.get_session_token(SOURCE, StsTarget(), HOUR)
     assert failing.ops == ["GetSessionToken"]
+
+
+def test_assume_role_with_web_identity_is_unsigned_and_sends_the_raw_token(moto_requests: MotoServer) -> None:
+    sts = Boto3TokenService(env={})
+    token = b"eyJhbGciOiJSUzI1NiJ9.payload.signature"
+    creds = sts.assume_role_with_web_identity(
+        StsTarget("eu-west-1", endpoint_url=moto_requests.url), ROLE, "ci-run", HOUR, token
+    )
+    # Unsigned, so no SigV4 scope names the service: pick the request by its Action.
+    (req,) = [r for r in moto_requests.requests(service=None) if r.get("Action") == "AssumeRoleWithWebIdentity"]
+    assert (req["RoleArn"], req["RoleSessionName"], req["DurationSeconds"]) == (ROLE, "ci-run", "3600")
+    assert req["WebIdentityToken"] == token.decode()
+    assert req.get("access_key_id", "") == ""  # no SigV4 Authorization header
+    assert creds.access_key_id.startswith("ASIA") and creds.expiration is not None
