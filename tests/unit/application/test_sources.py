@@ -131,5 +131,5 @@ def test_mfa_process_supplies_the_code_trimmed() -> None:
 def test_failing_mfa_process_is_a_process_provider_error() -> None:
     w = World({"u": {"mfa_serial": "arn:aws:iam::1:mfa/u", "mfa_process": "broken"}})
     w.store.set(credential_item("u", master_to_json(Credentials("AKIAU", "s"))))
-    with pytest.raises(MfaError, match='^process provider: running command "broken": exit status 127$'):
+    with pytest.raises(MfaError, match=r'^process provider: running command "broken": exit status 127$'):
         w.run("u")
