@@ -6,10 +6,12 @@ process that asks something (ykman's "touch your YubiKey") reaches the user (ref
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 from collections.abc import Mapping
 
+from adapters.prompts.program import controlling_tty
 from application.ports import ExternalCommands
 from domain.errors import ExternalCommandError
 
@@ -18,12 +20,27 @@ class ShellCommands(ExternalCommands):
     def __init__(self, env: Mapping[str, str] | None = None) -> None:
         self.env = env
 
-    def run_shell(self, command: str, *, extra_env: Mapping[str, str] | None = None, timeout: float = 120) -> bytes:
+    def run_shell(
+        self,
+        command: str,
+        *,
+        extra_env: Mapping[str, str] | None = None,
+        timeout: float = 120,
+        interactive: bool = False,
+    ) -> bytes:
         env = dict(os.environ if self.env is None else self.env)
         env.update(extra_env or {})
         argv = ["cmd.exe", "/C", command] if os.name == "nt" else ["/bin/sh", "-c", command]
+        # mfa_process: the fork binds stdin/stderr to /dev/tty (reference §2.8, aws-vault#1267).
+        with controlling_tty() if interactive else contextlib.nullcontext() as tty:
+            return self._run(command, argv, env, timeout, tty)
+
+    @staticmethod
+    def _run(command: str, argv: list[str], env: dict[str, str], timeout: float, tty: int | None) -> bytes:
         try:
-            done = subprocess.run(argv, stdout=subprocess.PIPE, env=env, timeout=timeout, check=False)
+            done = subprocess.run(
+                argv, stdin=tty, stdout=subprocess.PIPE, stderr=tty, env=env, timeout=timeout, check=False
+            )
         except subprocess.TimeoutExpired:
             raise ExternalCommandError(f'running command "{command}": timed out after {timeout:g}s') from None
         except OSError as e:

@@ -98,7 +98,7 @@ class CredentialPipeline:
             # mfa_process: a command printing the TOTP (v7, §2.8); its output is trimmed.
             self.bus.publish(MfaRequested(profile, serial, "process"))
             try:
-                return self.commands.run_shell(mfa_process).decode("utf-8", "replace").strip()
+                return self.commands.run_shell(mfa_process, interactive=True).decode("utf-8", "replace").strip()
             except AwsVaultError as e:
                 raise MfaError(f"process provider: {e}") from e
         self.bus.publish(MfaRequested(profile, serial, "prompt"))

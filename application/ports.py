@@ -15,8 +15,9 @@ if TYPE_CHECKING:  # annotations only: keeps this module cheap on the credential
     from domain.credentials import Credentials
     from domain.events import Event
     from domain.items import Item
-    from domain.plan import StsTarget
+    from domain.plan import SsoTarget, StsTarget
     from domain.profiles import ConfigFile
+    from domain.sso import ClientRegistration, DeviceAuthorization, OidcToken
 
 
 class SecretStore(Protocol):
@@ -83,8 +84,20 @@ class ExternalCommands(Protocol):
     """Shell commands and files named in the config (credential_process, mfa_process, web identity)."""
 
     @abstractmethod
-    def run_shell(self, command: str, *, extra_env: Mapping[str, str] | None = None, timeout: float = 120) -> bytes:
-        """Run through the shell with stdin/stderr inherited; its stdout. Raises ``ExternalCommandError``."""
+    def run_shell(
+        self,
+        command: str,
+        *,
+        extra_env: Mapping[str, str] | None = None,
+        timeout: float = 120,
+        interactive: bool = False,
+    ) -> bytes:
+        """Run through the shell; its stdout. Raises ``ExternalCommandError``.
+
+        stdin/stderr are inherited, or with ``interactive`` the controlling terminal when there is one,
+        so a program asking the user something (ykman's "touch your YubiKey") reaches them even under
+        credential_process.
+        """
 
     @abstractmethod
     def read_file(self, path: str) -> bytes:
@@ -111,6 +124,61 @@ class Clock(Protocol):
     @abstractmethod
     def now(self) -> datetime:
         """Aware UTC time."""
+
+    @abstractmethod
+    def sleep(self, seconds: float) -> None:
+        """Wait (the SSO device flow polls with it). Raises nothing; Ctrl-C interrupts it."""
+
+
+class SsoOidc(Protocol):
+    """IAM Identity Center OIDC (``sso-oidc``): unsigned calls to ``target``'s region or endpoint."""
+
+    @abstractmethod
+    def register_client(self, target: SsoTarget, client_name: str, scopes: tuple[str, ...]) -> ClientRegistration:
+        """RegisterClient (ClientType ``public``; scopes only when given). Raises ``SsoRequestError``."""
+
+    @abstractmethod
+    def start_device_authorization(
+        self, target: SsoTarget, client: ClientRegistration, start_url: str
+    ) -> DeviceAuthorization:
+        """StartDeviceAuthorization. Raises ``SsoRequestError``."""
+
+    @abstractmethod
+    def create_token(self, target: SsoTarget, client: ClientRegistration, device_code: str) -> OidcToken:
+        """CreateToken with the device code grant. Raises ``SsoAuthorizationPendingError`` (not approved yet),
+        ``SsoSlowDownError`` (poll less often), ``SsoRequestError`` otherwise (e.g. ``ExpiredTokenException``)."""
+
+    @abstractmethod
+    def refresh_token(self, target: SsoTarget, client: ClientRegistration, refresh_token: str) -> OidcToken:
+        """CreateToken with the refresh_token grant. Raises ``SsoTokenRejectedError`` when the service refuses
+        the token or client (only a new sign-in helps), ``SsoRequestError`` otherwise (network, 5xx)."""
+
+
+class SsoPortal(Protocol):
+    """The IAM Identity Center portal (``sso``)."""
+
+    @abstractmethod
+    def get_role_credentials(
+        self, target: SsoTarget, access_token: str, account_id: str, role_name: str
+    ) -> Credentials:
+        """GetRoleCredentials, as expiring credentials. Raises ``SsoUnauthorizedError`` on HTTP 401 (token
+        unknown, expired or signed out), ``SsoRequestError`` otherwise."""
+
+
+class Browser(Protocol):
+    """Opens a URL for the user."""
+
+    @abstractmethod
+    def open(self, url: str) -> bool:
+        """Whether a browser was started. Raises nothing: failing to open one is not an error."""
+
+
+class Console(Protocol):
+    """Messages for the user that are not prompts or results (stderr: stdout may be captured)."""
+
+    @abstractmethod
+    def notice(self, text: str) -> None:
+        """Show ``text`` (one or more lines) at once. Raises nothing."""
 
 
 class ConfigSource(Protocol):

@@ -82,17 +82,48 @@ def choose_backend(requested: str, env: Mapping[str, str]) -> str:
     return requested
 
 
-PROMPT_DRIVERS = ("terminal",)
+# MFA prompt drivers, sorted as aws-vault's prompt.Available() sorts them (reference §5). `pass` is v6's
+# `pass otp` driver: v7 made --prompt=pass a fatal error; we keep it, but never auto-select it.
+PROMPT_DRIVERS = ("kdialog", "osascript", "pass", "terminal", "wincredui", "ykman", "zenity")
+AUTO_PROMPT_DRIVERS = ("kdialog", "osascript", "terminal", "wincredui", "ykman", "zenity")
+PROMPT_PROBES: dict[str, Callable[[Mapping[str, str]], bool]] = {
+    "kdialog": lambda env: _on_path("kdialog", env),
+    "osascript": lambda env: _on_path("osascript", env),
+    "pass": lambda env: _on_path("pass", env),
+    "terminal": lambda env: True,
+    "wincredui": lambda env: sys.platform == "win32",
+    "ykman": lambda env: _on_path("ykman", env),
+    "zenity": lambda env: _on_path("zenity", env),
+}
 
 
-def choose_prompt(requested: str) -> str:
-    """The MFA prompt driver: ``--prompt``/``AWS_VAULT_PROMPT``, else ``terminal`` (reference §5)."""
-    if not requested:
-        return "terminal"
-    if requested not in PROMPT_DRIVERS:
-        # kingpin's wording for a bad --prompt value (§1.2)
-        raise UsageError(f"--prompt value must be one of {','.join(PROMPT_DRIVERS)}, got '{requested}'")
+def available_prompts(env: Mapping[str, str]) -> list[str]:
+    """Prompt drivers usable here (their program is on ``PATH``), in aws-vault's (alphabetical) order."""
+    return [name for name in PROMPT_DRIVERS if PROMPT_PROBES[name](env)]
+
+
+def check_prompt(requested: str, env: Mapping[str, str]) -> str:
+    """``requested`` if it is empty (auto) or an available driver; only that driver is probed."""
+    if requested and (requested not in PROMPT_DRIVERS or not PROMPT_PROBES[requested](env)):
+        # aws-vault's app.Validate wording for --prompt (§1.2): it lists the drivers available here.
+        available = ",".join(available_prompts(env))
+        raise UsageError(f"--prompt value must be one of {available}, got '{requested}'")
     return requested
+
+
+def choose_prompt(requested: str, env: Mapping[str, str], *, stdout_is_tty: bool, avoid_terminal: bool = False) -> str:
+    """The MFA prompt driver: ``--prompt``/``AWS_VAULT_PROMPT``, else aws-vault's auto choice (§5).
+
+    Auto: ``terminal`` when stdout is a TTY and no background server will ask later (``avoid_terminal``);
+    otherwise the first available non-terminal driver in alphabetical order, falling back to ``terminal``.
+    ``exec --ecs-server``/``--ec2-server`` pass ``avoid_terminal`` and refuse a ``terminal`` result (§1.3).
+    """
+    if requested:
+        return check_prompt(requested, env)
+    if stdout_is_tty and not avoid_terminal:
+        return "terminal"
+    gui = (name for name in AUTO_PROMPT_DRIVERS if name != "terminal" and PROMPT_PROBES[name](env))
+    return next(gui, "terminal")
 
 
 def expand_home(path: str, env: Mapping[str, str]) -> str:
@@ -106,7 +137,7 @@ class Settings(NamedTuple):
     backend: str = "file"
     file_dir: str = "~/.awsvault/keys/"
     config_path: str = "~/.aws/config"
-    prompt: str = "terminal"
+    prompt: str = ""  # "" = auto, resolved by choose_prompt only when a prompt may be needed
     min_ttl: timedelta = DEFAULT_MIN_TTL
     debug: bool = False
     keychain: str = "aws-vault"
@@ -138,12 +169,15 @@ class Settings(NamedTuple):
         if scope not in KEYCTL_SCOPES:
             raise UsageError(f"--keyctl-scope value must be one of {','.join(KEYCTL_SCOPES)}, got '{scope}'")
         pass_cmd = pick("pass_cmd", "AWS_VAULT_PASS_CMD", "pass")
+        prompt = pick("prompt", "AWS_VAULT_PROMPT")
+        if prompt and prompt not in PROMPT_DRIVERS:
+            check_prompt(prompt, env)  # an unknown name fails here; availability is probed by the CLI only
         probe_env = {**env, "AWS_VAULT_PASS_CMD": pass_cmd}
         return cls(
             backend=choose_backend(pick("backend", "AWS_VAULT_BACKEND"), probe_env),
             file_dir=expand_home(pick("file_dir", "AWS_VAULT_FILE_DIR", "~/.awsvault/keys/"), env),
             config_path=expand_home(env.get("AWS_CONFIG_FILE") or "~/.aws/config", env),
-            prompt=choose_prompt(pick("prompt", "AWS_VAULT_PROMPT")),
+            prompt=prompt,
             min_ttl=min_ttl,
             debug=bool(flags.get("debug")),
             keychain=pick("keychain", "AWS_VAULT_KEYCHAIN_NAME", "aws-vault"),

@@ -14,6 +14,7 @@ class FakeClock(Clock):
         if start.tzinfo is None:
             raise ValueError("FakeClock needs an aware datetime")
         self.current = start.astimezone(UTC)
+        self.slept: list[float] = []
 
     def now(self) -> datetime:
         return self.current
@@ -21,3 +22,8 @@ class FakeClock(Clock):
     def advance(self, delta: timedelta) -> datetime:
         self.current += delta
         return self.current
+
+    def sleep(self, seconds: float) -> None:
+        """Returns at once, with the fake time moved on; ``slept`` records each wait."""
+        self.slept.append(seconds)
+        self.current += timedelta(seconds=seconds)

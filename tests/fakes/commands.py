@@ -13,6 +13,7 @@ from domain.errors import ExternalCommandError
 class CommandCall:
     command: str
     extra_env: dict[str, str]
+    interactive: bool = False
 
 
 @dataclass
@@ -21,8 +22,15 @@ class FakeCommands(ExternalCommands):
     files: dict[str, bytes] = field(default_factory=dict)
     calls: list[CommandCall] = field(default_factory=list)
 
-    def run_shell(self, command: str, *, extra_env: Mapping[str, str] | None = None, timeout: float = 120) -> bytes:
-        self.calls.append(CommandCall(command, dict(extra_env or {})))
+    def run_shell(
+        self,
+        command: str,
+        *,
+        extra_env: Mapping[str, str] | None = None,
+        timeout: float = 120,
+        interactive: bool = False,
+    ) -> bytes:
+        self.calls.append(CommandCall(command, dict(extra_env or {}), interactive))
         if command not in self.outputs:
             raise ExternalCommandError(f'running command "{command}": exit status 127')
         return self.outputs[command]

@@ -126,6 +126,7 @@ def test_mfa_process_supplies_the_code_trimmed() -> None:
     w.run("u")
     assert w.sts.calls[0].token_code == "123456"
     assert w.prompt.asked == []
+    assert w.commands.calls[0].interactive  # it may talk to the user on the TTY
 
 
 def test_failing_mfa_process_is_a_process_provider_error() -> None:

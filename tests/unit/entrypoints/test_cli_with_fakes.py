@@ -305,7 +305,7 @@ def test_exec_json_is_credential_process_output(world: World, capsys: pytest.Cap
         (["--backend=nope", "list"], {"PATH": "/nonexistent"},
          f"aws-vault: error: enum value must be one of {LINUX_ONLY}file, got 'nope', try --help"),
         (["--backend=kwallet", "list"], {}, "aws-vault: error: Specified keyring backend not available, try --help"),
-        (["list", "--prompt=carrier-pigeon"], {},
+        (["list", "--prompt=carrier-pigeon"], {"PATH": "/nonexistent"},
          "aws-vault: error: list: --prompt value must be one of terminal, got 'carrier-pigeon'"),
         (["frobnicate"], {}, "aws-vault: error: argument <command>: invalid choice: 'frobnicate' (choose from 'add', "
                              "'remove', 'rm', 'list', 'ls', 'exec', 'export', 'clear', 'help'), try --help"),
