@@ -7,13 +7,15 @@ Measured in one run, medians of N process starts each:
   * aws-vault list  for reference
 
 Targets (issue 3): the cached call within 3.5x ``python -c pass`` and at least 4x faster than botocore.
-Run:  .venv/bin/python benchmarks/cached_lookup.py [--runs 30] [--backend file]
-Needs nothing but the project's venv: STS is a local moto server on loopback.
+Run:  .venv/bin/python benchmarks/cached_lookup.py [--runs 21] [--backend file|keyctl|pass|secret-service|all]
+STS is a local moto server on loopback; pass uses a throwaway GnuPG key and store, secret-service a private
+gnome-keyring on its own D-Bus, keyctl a private session keyring: nothing outside the run is touched.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shutil
 import statistics
@@ -21,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -71,15 +74,60 @@ def median_ms(cmd: list[str], env: dict[str, str], runs: int) -> float:
     return statistics.median(times) * 1000
 
 
+BACKENDS = ("file", "keyctl", "pass", "secret-service")
+
+
+@contextlib.contextmanager
+def backend_env(backend: str, work: Path) -> Iterator[dict[str, str]]:
+    """Variables that point the backend at throwaway storage for this run."""
+    if backend == "pass":
+        gnupg, store = work / "gnupg", work / "password-store"
+        gnupg.mkdir(mode=0o700)
+        env = {**os.environ, "GNUPGHOME": str(gnupg)}
+        subprocess.run(["gpg", "--batch", "--quiet", "--passphrase", "", "--quick-gen-key",
+                        "aws-vault-bench <bench@example.invalid>", "default", "default", "never"],
+                       env=env, check=True, capture_output=True)
+        subprocess.run(["pass", "init", "bench@example.invalid"], env={**env, "PASSWORD_STORE_DIR": str(store)},
+                       check=True, capture_output=True)
+        try:
+            yield {"GNUPGHOME": str(gnupg), "AWS_VAULT_PASS_PASSWORD_STORE_DIR": str(store)}
+        finally:
+            subprocess.run(["gpgconf", "--kill", "all"], env=env, check=False)
+    elif backend == "secret-service":
+        from tests.keyring_daemon import start_keyring_daemon
+
+        daemon = start_keyring_daemon(reuse=False)
+        try:
+            yield {"DBUS_SESSION_BUS_ADDRESS": daemon.address}
+        finally:
+            daemon.stop()
+    elif backend == "keyctl":
+        yield {"AWS_VAULT_KEYCTL_SCOPE": "session"}  # the run is inside `keyctl session -`
+    else:
+        yield {}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--runs", type=int, default=30)
-    parser.add_argument("--backend", default="file")
+    parser.add_argument("--runs", type=int, default=21)
+    parser.add_argument("--backend", default="all", choices=[*BACKENDS, "all"])
     opts = parser.parse_args()
+    backends = BACKENDS if opts.backend == "all" else (opts.backend,)
+    if "keyctl" in backends and not os.environ.get("AWS_VAULT_BENCH_IN_KEYCTL_SESSION"):
+        # A private session keyring, so the user's own keyring is never touched.
+        os.environ["AWS_VAULT_BENCH_IN_KEYCTL_SESSION"] = "1"
+        os.execvp("keyctl", ["keyctl", "session", "-", sys.executable, *sys.argv])
+    for backend in backends:
+        run_backend(backend, opts.runs)
 
+
+def run_backend(backend: str, runs: int) -> None:
+    opts = argparse.Namespace(backend=backend, runs=runs)
     work = Path(tempfile.mkdtemp(prefix="aws-vault-bench-"))
     moto = start_moto_server()
+    stack = contextlib.ExitStack()
     try:
+        extra = stack.enter_context(backend_env(backend, work))
         import boto3
 
         iam = boto3.client("iam", endpoint_url=moto.url, region_name="us-east-1",
@@ -100,6 +148,7 @@ def main() -> None:
             AWS_VAULT_FILE_DIR=str(work / "keys"),
             AWS_VAULT_FILE_PASSPHRASE="bench",
             AWS_ENDPOINT_URL=moto.url,
+            **extra,
         )
         vault = str(BIN / "aws-vault")
         subprocess.run([vault, "add", "--env", "bench-user"], check=True, stdout=subprocess.DEVNULL,
@@ -135,6 +184,7 @@ def main() -> None:
             print(f"  file-backend import floor           {floor:7.1f} ms   {floor / python:4.2f}x python"
                   f"  (re+json+crypto imports alone; aws-vault adds {cached - floor:.1f} ms)")
     finally:
+        stack.close()
         moto.stop()
         shutil.rmtree(work, ignore_errors=True)
 

@@ -9,19 +9,20 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
-from typing import Any, NamedTuple
+from typing import Any
 
 from domain.errors import CorruptItemError
+from domain.items import go_json
+from domain.records import Record
 
 
-class Credentials(NamedTuple):
+class Credentials(Record):
     access_key_id: str
     secret_access_key: str
     session_token: str = ""
     expiration: datetime | None = None
 
-    def __repr__(self) -> str:
-        return f"Credentials(access_key_id={self.access_key_id!r}, expiration={self.expiration!r})"
+    _hidden = frozenset({"secret_access_key", "session_token"})
 
     @property
     def can_expire(self) -> bool:
@@ -84,7 +85,7 @@ def master_to_json(creds: Credentials) -> bytes:
         "CanExpire": False,
         "Expires": _GO_ZERO_TIME,
     }
-    return json.dumps(doc, separators=(",", ":")).encode()
+    return go_json(doc)
 
 
 def master_from_json(data: bytes, key: str) -> Credentials:
@@ -110,7 +111,7 @@ def session_to_json(creds: Credentials) -> bytes:
         "SecretAccessKey": creds.secret_access_key,
         "SessionToken": creds.session_token,
     }
-    return json.dumps(doc, separators=(",", ":")).encode()
+    return go_json(doc)
 
 
 def session_from_json(data: bytes, key: str) -> Credentials:

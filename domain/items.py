@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import base64
 import json
-from typing import NamedTuple
 
 from domain.errors import CorruptItemError
+from domain.records import Record
 
 
-class Item(NamedTuple):
+class Item(Record):
     key: str
     data: bytes
     label: str = ""
@@ -18,8 +18,21 @@ class Item(NamedTuple):
     keychain_not_trust_application: bool = False
     keychain_not_synchronizable: bool = False
 
-    def __repr__(self) -> str:
-        return f"Item(key={self.key!r}, label={self.label!r}, description={self.description!r})"
+    _hidden = frozenset({"data"})
+
+
+_GO_ESCAPES = (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029"))
+
+
+def go_json(doc: object) -> bytes:
+    """JSON bytes as Go's ``json.Marshal`` writes them: compact, UTF-8, ``<``/``>``/``&`` escaped.
+
+    Keeps stored items byte-identical to the Go tool's for the same content.
+    """
+    text = json.dumps(doc, separators=(",", ":"), ensure_ascii=False)
+    for char, escaped in _GO_ESCAPES:
+        text = text.replace(char, escaped)
+    return text.encode("utf-8")
 
 
 def credential_item(profile: str, data: bytes) -> Item:
@@ -37,7 +50,7 @@ def envelope_to_json(item: Item) -> bytes:
         "KeychainNotTrustApplication": item.keychain_not_trust_application,
         "KeychainNotSynchronizable": item.keychain_not_synchronizable,
     }
-    return json.dumps(doc, separators=(",", ":")).encode()
+    return go_json(doc)
 
 
 def envelope_from_json(raw: bytes, key: str) -> Item:

@@ -12,14 +12,15 @@ of the one before it. ``notes`` are the decisions in aws-vault's own debug wordi
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection
 from datetime import timedelta
 from itertools import pairwise
-from typing import NamedTuple
 
 from domain.durations import format_duration
-from domain.errors import CredentialsMissingError
+from domain.errors import CredentialsMissingError, InvalidProfileValueError
 from domain.profiles import ROLE_CHAINING_MAXIMUM, ProfileConfig
+from domain.records import Record
 from domain.sessions import (
     ASSUME_ROLE,
     ASSUME_ROLE_WITH_WEB_IDENTITY,
@@ -29,7 +30,7 @@ from domain.sessions import (
 )
 
 
-class StsTarget(NamedTuple):
+class StsTarget(Record):
     """Where a profile's STS calls go."""
 
     region: str = ""
@@ -37,13 +38,20 @@ class StsTarget(NamedTuple):
     endpoint_url: str = ""
 
 
-class CacheSpec(NamedTuple):
+class SsoTarget(Record):
+    """Where a profile's SSO and SSO-OIDC calls go: ``sso_region``, and an explicit endpoint if any."""
+
+    region: str
+    endpoint_url: str = ""
+
+
+class CacheSpec(Record):
     type: str
     profile: str
     mfa_serial: str
 
 
-class UseStoredKeys(NamedTuple):
+class UseStoredKeys(Record):
     profile: str
 
     @property
@@ -51,7 +59,7 @@ class UseStoredKeys(NamedTuple):
         return None
 
 
-class GetSessionToken(NamedTuple):
+class GetSessionToken(Record):
     profile: str
     duration: timedelta
     mfa_serial: str
@@ -63,7 +71,7 @@ class GetSessionToken(NamedTuple):
         return CacheSpec(GET_SESSION_TOKEN, self.profile, self.mfa_serial)
 
 
-class AssumeRole(NamedTuple):
+class AssumeRole(Record):
     profile: str
     role_arn: str
     duration: timedelta
@@ -84,7 +92,7 @@ class AssumeRole(NamedTuple):
         return CacheSpec(ASSUME_ROLE, self.profile, self.mfa_serial)
 
 
-class SsoRoleCredentials(NamedTuple):
+class SsoRoleCredentials(Record):
     """IAM Identity Center: an OIDC token for ``start_url``, then GetRoleCredentials (§2.7.6)."""
 
     profile: str
@@ -100,8 +108,12 @@ class SsoRoleCredentials(NamedTuple):
         # The start URL sits in the MFA-serial slot of the key (§3.1).
         return CacheSpec(SSO_ROLE_CREDENTIALS, self.profile, self.start_url)
 
+    @property
+    def target(self) -> SsoTarget:
+        return SsoTarget(self.sso_region, self.endpoint_url)
 
-class AssumeRoleWithWebIdentity(NamedTuple):
+
+class AssumeRoleWithWebIdentity(Record):
     profile: str
     role_arn: str
     session_name: str
@@ -115,7 +127,7 @@ class AssumeRoleWithWebIdentity(NamedTuple):
         return CacheSpec(ASSUME_ROLE_WITH_WEB_IDENTITY, self.profile, "")
 
 
-class CredentialProcess(NamedTuple):
+class CredentialProcess(Record):
     profile: str
     command: str
 
@@ -129,7 +141,7 @@ SourceStep = UseStoredKeys | SsoRoleCredentials | AssumeRoleWithWebIdentity | Cr
 Step = UseStoredKeys | SsoRoleCredentials | AssumeRoleWithWebIdentity | CredentialProcess | GetSessionToken | AssumeRole
 
 
-class Plan(NamedTuple):
+class Plan(Record):
     profile: str
     steps: tuple[Step, ...]
     notes: tuple[str, ...]
@@ -142,6 +154,23 @@ class Plan(NamedTuple):
 
 def _target(p: ProfileConfig) -> StsTarget:
     return StsTarget(p.region, p.sts_regional_endpoints, p.endpoint_url)
+
+
+def _sso_step(p: ProfileConfig) -> SsoRoleCredentials:
+    """The SSO step, or a one-line error naming the missing key (aws-vault calls AWS with empty values)."""
+    if not p.sso_start_url:
+        reason = f"no [sso-session {p.sso_session}] section with an sso_start_url in the config"
+        raise InvalidProfileValueError(p.name, "sso_session", reason)
+    where = f"the profile or its [sso-session {p.sso_session}] section" if p.sso_session else "the profile"
+    for key, value in (("sso_region", p.sso_region), ("sso_account_id", p.sso_account_id),
+                       ("sso_role_name", p.sso_role_name)):
+        if not value:
+            raise InvalidProfileValueError(p.name, key, f"not set; an SSO profile needs it in {where}")
+    # Comma- or space-separated, as the AWS CLI and the fork accept them.
+    scopes = tuple(x for x in re.split(r"[,\s]+", p.sso_registration_scopes) if x)
+    return SsoRoleCredentials(
+        p.name, p.sso_start_url, p.sso_region, p.sso_account_id, p.sso_role_name, scopes, p.endpoint_url
+    )
 
 
 class _Planner:
@@ -181,12 +210,10 @@ class _Planner:
 
     def _other_source(self, p: ProfileConfig) -> Step:
         """A profile without stored keys or a source profile: SSO, web identity, credential_process (§2.6)."""
-        if p.sso_start_url:
+        if p.sso_start_url or p.sso_session:
+            step = _sso_step(p)
             self.notes.append(f"profile {p.name}: using SSO role credentials")
-            scopes = tuple(x.strip() for x in p.sso_registration_scopes.split(",") if x.strip())
-            return SsoRoleCredentials(
-                p.name, p.sso_start_url, p.sso_region, p.sso_account_id, p.sso_role_name, scopes, p.endpoint_url
-            )
+            return step
         if p.web_identity_token_file or p.web_identity_token_process:
             self.notes.append(f"profile {p.name}: using web identity")
             return AssumeRoleWithWebIdentity(

@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import timedelta
 from types import MappingProxyType
-from typing import NamedTuple
+
+from domain.records import Record
 
 # Defaults of reference §2.5 (v7; the seed's v4 TTL flags are accepted as aliases).
 DEFAULT_ASSUME_ROLE_DURATION = timedelta(hours=1)
@@ -47,7 +48,7 @@ PROFILE_KEYS = frozenset(
 )
 
 
-class Section(NamedTuple):
+class Section(Record):
     """One ``[profile x]``/``[default]``/``[sso-session x]`` section: lower-cased keys, raw values."""
 
     name: str
@@ -62,7 +63,7 @@ class Section(NamedTuple):
         return any(k in PROFILE_KEYS for k in self.values)
 
 
-class ConfigFile(NamedTuple):
+class ConfigFile(Record):
     path: str = ""
     profiles: tuple[Section, ...] = ()
     sso_sessions: tuple[Section, ...] = ()
@@ -86,7 +87,7 @@ class ConfigFile(NamedTuple):
         ]
 
 
-class ProfileConfig(NamedTuple):
+class ProfileConfig(Record):
     """A profile resolved with env overrides, ``include_profile`` and ``[default]`` fall-through."""
 
     name: str

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from datetime import timedelta
-from typing import Any, NamedTuple, cast
+from typing import Any, cast
 
 from domain.durations import parse_duration
 from domain.errors import (
@@ -26,9 +26,10 @@ from domain.profiles import (
     ConfigFile,
     ProfileConfig,
 )
+from domain.records import Record
 
 
-class ResolveOptions(NamedTuple):
+class ResolveOptions(Record):
     """What the command line contributes (highest precedence)."""
 
     region: str = ""

@@ -11,10 +11,10 @@ import binascii
 import enum
 import re
 from datetime import UTC, datetime, timedelta
-from typing import NamedTuple
 
 from domain.credentials import rfc3339_utc
 from domain.items import Item
+from domain.records import Record
 
 DEFAULT_MIN_TTL = timedelta(minutes=5)  # AWS_MIN_TTL default (§2.5)
 
@@ -42,7 +42,7 @@ def _unb64(text: str) -> str:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode()
 
 
-class SessionKey(NamedTuple):
+class SessionKey(Record):
     type: str
     profile: str
     mfa_serial: str

@@ -12,10 +12,10 @@ import sys
 from collections.abc import Callable, Mapping
 from datetime import timedelta
 from types import MappingProxyType
-from typing import NamedTuple
 
 from domain.durations import parse_duration
 from domain.errors import BackendUnavailableError, UsageError
+from domain.records import Record
 from domain.sessions import DEFAULT_MIN_TTL
 
 # aws-vault's auto-selection order (reference §4); the first available one is the default.
@@ -133,7 +133,7 @@ def expand_home(path: str, env: Mapping[str, str]) -> str:
     return path
 
 
-class Settings(NamedTuple):
+class Settings(Record):
     backend: str = "file"
     file_dir: str = "~/.awsvault/keys/"
     config_path: str = "~/.aws/config"

@@ -10,7 +10,9 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from typing import Any, NamedTuple
+from typing import Any
+
+from domain.records import Record
 
 ALG = "PBES2-HS256+A128KW"
 ENC = "A256GCM"
@@ -33,7 +35,7 @@ class WrongKeyError(ValueError):
     """The passphrase does not unwrap the content key."""
 
 
-class Token(NamedTuple):
+class Token(Record):
     """A parsed compact JWE; ``protected`` is the encoded header exactly as it appears (the GCM AAD)."""
 
     protected: bytes
@@ -43,8 +45,7 @@ class Token(NamedTuple):
     ciphertext: bytes
     tag: bytes
 
-    def __repr__(self) -> str:
-        return f"Token(header={self.header!r})"
+    _hidden = frozenset({"encrypted_key", "ciphertext"})
 
 
 def b64url_decode(text: str | bytes) -> bytes:

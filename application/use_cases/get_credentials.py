@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import NamedTuple
 
 from application.bus import EventBus
 from application.pipeline import CredentialPipeline
@@ -12,17 +11,18 @@ from domain.credentials import Credentials
 from domain.errors import ProfileNotFoundError
 from domain.plan import Plan, build_plan
 from domain.profiles import ProfileConfig
+from domain.records import Record
 from domain.role_chain import ResolveOptions, resolve_profile
 from domain.sessions import KeyKind, classify_key
 
 
-class CredentialsRequest(NamedTuple):
+class CredentialsRequest(Record):
     profile: str
     options: ResolveOptions = ResolveOptions()
     no_session: bool = False
 
 
-class ResolvedCredentials(NamedTuple):
+class ResolvedCredentials(Record):
     profile: ProfileConfig
     plan: Plan
     credentials: Credentials

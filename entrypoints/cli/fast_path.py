@@ -17,7 +17,7 @@ from adapters.config.aws_config_source import AwsConfigSource
 from adapters.stores.file_store import FileSecretStore
 from application.bus import EventBus
 from application.pipeline import CredentialPipeline, SourceFunction
-from application.ports import AssumeRoleRequest, MfaPrompt, TokenService
+from application.ports import AssumeRoleRequest, MfaPrompt, SecretStore, TokenService
 from application.session_cache import SessionCache
 from application.use_cases.get_credentials import (
     CredentialsRequest,
@@ -60,12 +60,33 @@ def _no_passphrase() -> str:
     raise FullPathNeeded
 
 
+def _store(settings: Settings) -> SecretStore:
+    """The named backend's store, imported on demand (the container's Selector, without its import cost)."""
+    backend = settings.backend
+    if backend == "file":
+        passphrase = settings.file_passphrase
+        return FileSecretStore(settings.file_dir, (lambda: passphrase) if passphrase is not None else _no_passphrase)
+    if backend == "keyctl":
+        from adapters.stores.keyctl_store import KeyctlSecretStore
+
+        return KeyctlSecretStore(scope=settings.keyctl_scope)
+    if backend == "secret-service":
+        from adapters.stores.secret_service_store import SecretServiceSecretStore
+
+        return SecretServiceSecretStore(collection_name=settings.secret_service_collection)
+    if backend == "pass":
+        from adapters.stores.pass_store import PassSecretStore
+
+        return PassSecretStore(settings.pass_cmd, settings.pass_dir, settings.pass_prefix, settings.env)
+    raise FullPathNeeded  # kwallet, keychain, wincred: the container path
+
+
 def cached_credentials(settings: Settings, request: CredentialsRequest, mfa_token: str) -> ResolvedCredentials | None:
     """The credentials if they can be served without STS or a prompt, else ``None``."""
-    if settings.backend != "file":
+    try:
+        store = _store(settings)
+    except FullPathNeeded:
         return None
-    passphrase = settings.file_passphrase
-    store = FileSecretStore(settings.file_dir, (lambda: passphrase) if passphrase is not None else _no_passphrase)
     clock = SystemClock()
     bus = EventBus()
     stand_in = _NotHere()
