@@ -9,7 +9,9 @@ from __future__ import annotations
 from abc import abstractmethod
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Protocol
+
+from domain.records import Record
 
 if TYPE_CHECKING:  # annotations only: keeps this module cheap on the credential_process path
     from domain.credentials import Credentials
@@ -40,7 +42,7 @@ class SecretStore(Protocol):
         """Delete the item. Raises ``ItemNotFoundError`` when absent, ``StoreError`` otherwise."""
 
 
-class AssumeRoleRequest(NamedTuple):
+class AssumeRoleRequest(Record):
     role_arn: str
     session_name: str
     duration: timedelta
@@ -51,8 +53,7 @@ class AssumeRoleRequest(NamedTuple):
     transitive_session_tags: tuple[str, ...] = ()
     source_identity: str = ""
 
-    def __repr__(self) -> str:  # the MFA code stays out of logs
-        return f"AssumeRoleRequest(role_arn={self.role_arn!r}, session_name={self.session_name!r})"
+    _hidden = frozenset({"token_code"})  # the MFA code stays out of logs
 
 
 class TokenService(Protocol):

@@ -137,3 +137,41 @@ class PromptError(AwsVaultError):
 
 class ExternalCommandError(AwsVaultError):
     """A command or file named in the config failed (credential_process, mfa_process, web identity)."""
+
+
+class SsoError(AwsVaultError):
+    """IAM Identity Center sign-in or role credentials failed."""
+
+
+class SsoRequestError(SsoError):
+    """An SSO or SSO-OIDC call was rejected (or could not be made); carries the AWS error code."""
+
+    def __init__(self, op: str, code: str, message: str) -> None:
+        self.op = op
+        self.code = code
+        self.message = message
+        super().__init__(f"{op}: {code}: {message}" if code else f"{op}: {message}")
+
+
+class SsoAuthorizationPendingError(SsoRequestError):
+    """CreateToken: the user has not approved the device authorization yet."""
+
+
+class SsoSlowDownError(SsoRequestError):
+    """CreateToken: polling too fast; the interval grows by 5 seconds (RFC 8628 §3.5)."""
+
+
+class SsoTokenRejectedError(SsoRequestError):
+    """CreateToken with a refresh token: the OIDC service refused the token or client; sign in again."""
+
+
+class SsoUnauthorizedError(SsoRequestError):
+    """GetRoleCredentials answered HTTP 401: the access token is unknown, expired or signed out."""
+
+
+class SsoSignInTimeoutError(SsoError):
+    def __init__(self, start_url: str, seconds: int) -> None:
+        self.start_url = start_url
+        super().__init__(
+            f"the SSO authorization for {start_url} was not approved within {seconds}s; run the command again"
+        )

@@ -8,29 +8,43 @@ credential lookup does not come through here: see ``entrypoints.cli.fast_path``.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 from dependency_injector import containers, providers
 
+from adapters.browser import WebBrowser
 from adapters.clock import SystemClock
 from adapters.commands import ShellCommands
 from adapters.config.aws_config_source import AwsConfigSource
+from adapters.console import StderrConsole
 from adapters.process_runner import OsProcessRunner
+from adapters.prompts.gui import KdialogMfaPrompt, OsascriptMfaPrompt, WinCredUiMfaPrompt, ZenityMfaPrompt
 from adapters.prompts.terminal import TerminalMfaPrompt, TtyTerminal
+from adapters.prompts.ykman import PassOtpMfaPrompt, YkmanMfaPrompt
+from adapters.sso.boto3_sso import Boto3SsoOidc, Boto3SsoPortal
 from adapters.stores.file_store import FileSecretStore
+from adapters.stores.keychain_store import KeychainSecretStore
+from adapters.stores.keyctl_store import KeyctlSecretStore
+from adapters.stores.kwallet_store import KWalletSecretStore
+from adapters.stores.pass_store import PassSecretStore
+from adapters.stores.secret_service_store import SecretServiceSecretStore
+from adapters.stores.wincred_store import WinCredSecretStore
 from adapters.sts.boto3_token_service import Boto3TokenService
 from application.bus import EventBus
 from application.pipeline import CredentialPipeline
 from application.ports import Clock, Terminal
 from application.session_cache import SessionCache
 from application.sources import CredentialProcessSource, WebIdentitySource
+from application.sso import SsoSource
+from application.use_cases.clear_sessions import ClearSessions
 from application.use_cases.exec_profile import RunCommand
 from application.use_cases.get_credentials import GetCredentials, ResolveProfile
 from application.use_cases.list_profiles import ListProfiles
 from application.use_cases.manage_credentials import AddCredentials, DeleteSessions, RemoveCredentials
-from domain.plan import AssumeRoleWithWebIdentity, CredentialProcess
-from entrypoints.settings import Settings
+from domain.plan import AssumeRoleWithWebIdentity, CredentialProcess, SsoRoleCredentials
+from entrypoints.settings import Settings, choose_prompt
 
 if TYPE_CHECKING:
     from adapters.logging.structlog_sink import StructlogEventSink
@@ -49,6 +63,11 @@ def file_passphrase(settings: Settings, terminal: Terminal) -> Callable[[], str]
 def config_profile_names(path: str) -> list[str]:
     """Profile names from the config file at ``path`` (shell completion)."""
     return AwsConfigSource(path).load().profile_names()
+
+
+def prompt_driver(settings: Settings, env: Mapping[str, str]) -> str:
+    """The named driver, or aws-vault's auto choice (§5), made only when an MFA prompt is being built."""
+    return choose_prompt(settings.prompt, env, stdout_is_tty=sys.stdout.isatty())
 
 
 def debug_sink(clock: Clock) -> StructlogEventSink:
@@ -73,22 +92,64 @@ class Container(containers.DeclarativeContainer):
             directory=settings.provided.file_dir,
             passphrase=providers.Callable(file_passphrase, settings, terminal),
         ),
+        **{
+            "secret-service": providers.Singleton(
+                SecretServiceSecretStore, collection_name=settings.provided.secret_service_collection
+            )
+        },
+        kwallet=providers.Singleton(KWalletSecretStore),
+        keychain=providers.Singleton(KeychainSecretStore, keychain_name=settings.provided.keychain),
+        wincred=providers.Singleton(WinCredSecretStore),
+        keyctl=providers.Singleton(KeyctlSecretStore, scope=settings.provided.keyctl_scope),
+        # A bare `pass` is what the module's default means; an explicit value wins.
+        **{
+            "pass": providers.Singleton(
+                PassSecretStore,
+                pass_cmd=settings.provided.pass_cmd,
+                store_dir=settings.provided.pass_dir,
+                prefix=settings.provided.pass_prefix,
+                env=env,
+            )
+        },
     )
     config_source = providers.Singleton(AwsConfigSource, path=settings.provided.config_path)
     token_service = providers.Singleton(Boto3TokenService)
     mfa_prompt = providers.Selector(
-        settings.provided.prompt,
+        providers.Callable(prompt_driver, settings, env),
         terminal=providers.Singleton(TerminalMfaPrompt, terminal=terminal),
+        kdialog=providers.Singleton(KdialogMfaPrompt, env=env),
+        osascript=providers.Singleton(OsascriptMfaPrompt, env=env),
+        zenity=providers.Singleton(ZenityMfaPrompt, env=env),
+        ykman=providers.Singleton(YkmanMfaPrompt, env=env),
+        wincredui=providers.Singleton(WinCredUiMfaPrompt),
+        **{"pass": providers.Singleton(PassOtpMfaPrompt, env=env)},
     )
     process_runner = providers.Singleton(OsProcessRunner)
     commands = providers.Singleton(ShellCommands, env=env)
 
     web_identity_source = providers.Singleton(WebIdentitySource, sts=token_service, commands=commands, clock=clock)
     credential_process_source = providers.Singleton(CredentialProcessSource, commands=commands, env=env)
+    sso_oidc = providers.Singleton(Boto3SsoOidc, env=env)
+    sso_portal = providers.Singleton(Boto3SsoPortal, env=env)
+    browser = providers.Singleton(WebBrowser, env=env)
+    console = providers.Singleton(StderrConsole)
+    sso_use_stdout = providers.Object(False)  # exec/export --stdout (AWS_VAULT_STDOUT); the CLI overrides it
+    sso_source = providers.Factory(
+        SsoSource,
+        oidc=sso_oidc,
+        portal=sso_portal,
+        browser=browser,
+        console=console,
+        store=secret_store,
+        clock=clock,
+        bus=bus,
+        use_stdout=sso_use_stdout,
+    )
     sources = providers.Dict(
         {
             AssumeRoleWithWebIdentity: web_identity_source,
             CredentialProcess: credential_process_source,
+            SsoRoleCredentials: sso_source,
         }
     )
 
@@ -113,5 +174,8 @@ class Container(containers.DeclarativeContainer):
     )
     remove_credentials = providers.Factory(RemoveCredentials, store=secret_store, cache=session_cache, bus=bus)
     delete_sessions = providers.Factory(DeleteSessions, cache=session_cache, bus=bus)
+    clear_sessions = providers.Factory(
+        ClearSessions, store=secret_store, cache=session_cache, config=config_source, env=env, bus=bus
+    )
     list_profiles = providers.Factory(ListProfiles, config=config_source, store=secret_store, cache=session_cache)
     run_command = providers.Factory(RunCommand, runner=process_runner)

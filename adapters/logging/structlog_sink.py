@@ -59,6 +59,26 @@ def describe(event: ev.Event, now: datetime) -> str:
             return f"Adding profile {profile} to config at {path}"
         case ev.CommandStarting(argv0=argv0, mode=mode):
             return f"Running {argv0} ({mode})"
+        case ev.SsoClientRegistered(expires=expires):
+            return f"Created new OIDC client (expires at: {expires})"
+        case ev.SsoDeviceAuthorizationStarted(start_url=url, expires_in=seconds, browser_opened=opened):
+            browser = {None: "not opened (--stdout)", True: "opened", False: "failed to open"}[opened]
+            return f"Created OIDC device code for {url} (expires in: {seconds}s), browser {browser}"
+        case ev.SsoAuthorizationPending(interval=seconds, slowed_down=slowed):
+            return f"SSO authorization pending{' (slow down)' if slowed else ''}, polling again in {seconds}s"
+        case ev.OidcTokenStored(start_url=url, expires=expires, refreshable=refreshable):
+            refresh = "with" if refreshable else "no"
+            return f"Cached OIDC access token for {url}, expires in {_expires_in(expires)} ({refresh} refresh token)"
+        case ev.OidcTokenReused(start_url=url, expires_in=left):
+            return f"Using cached OIDC access token for {url}, expires in {format_duration(truncate_to_seconds(left))}"
+        case ev.OidcTokenRefreshed(start_url=url, expires=expires):
+            return f"Refreshed OIDC access token for {url}, expires in {_expires_in(expires)}"
+        case ev.OidcTokenRefreshFailed(start_url=url, code=code):
+            return f"Refreshing OIDC token for {url} failed: {code}"
+        case ev.OidcTokenDiscarded(start_url=url, reason=reason):
+            return f"Removing OIDC token for {url}: {reason}"
+        case ev.SsoRoleCredentialsObtained(account_id=account, role_name=role, masked_key_id=key, expires=expires):
+            return f"Got credentials {key} for SSO role {role} (account: {account}), expires in {_expires_in(expires)}"
     return type(event).__name__
 
 

@@ -8,13 +8,12 @@ into a ``StsTarget``). Endpoint and region rules: reference §2.8.
 
 from __future__ import annotations
 
-import os
-import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from adapters.botocore_calls import BotocoreAdapter, invoke, isolated_session
 from application.ports import AssumeRoleRequest, TokenService
 from domain.credentials import Credentials
 from domain.errors import StsRequestError
@@ -37,7 +36,6 @@ _METHODS = {
     "AssumeRole": "assume_role",
     "AssumeRoleWithWebIdentity": "assume_role_with_web_identity",
 }
-_REDACTED = "****"
 
 
 def choose_endpoint(target: StsTarget, env: Mapping[str, str]) -> tuple[str | None, str]:
@@ -77,24 +75,8 @@ class _Captured(Exception):
         self.authorization = authorization
 
 
-class Boto3TokenService(TokenService):
+class Boto3TokenService(BotocoreAdapter, TokenService):
     """``TokenService`` over botocore; one botocore session per instance, built on first use."""
-
-    def __init__(
-        self,
-        env: Mapping[str, str] | None = None,
-        *,
-        max_attempts: int = 3,
-        connect_timeout: float = 10.0,
-        read_timeout: float = 30.0,
-    ) -> None:
-        self._env = env
-        self._max_attempts = max_attempts
-        self._connect_timeout = connect_timeout
-        self._read_timeout = read_timeout
-        self._lock = threading.Lock()
-        self._session: Any = None
-        self._config: Any = None
 
     def get_session_token(
         self,
@@ -161,29 +143,13 @@ class Boto3TokenService(TokenService):
     def _botocore(self) -> tuple[Any, Any]:
         with self._lock:
             if self._session is None:
-                import botocore.config
-                import botocore.session
-
-                no_env = (None, None)  # (config-file key, env var): never read
-                self._session = botocore.session.Session(
-                    session_vars={
-                        "profile": (*no_env, None, None),
-                        "config_file": (*no_env, os.devnull, None),
-                        "credentials_file": (*no_env, os.devnull, None),
-                        # Legacy mode is applied by choose_endpoint, from the profile's own setting.
-                        "sts_regional_endpoints": (*no_env, "regional", None),
-                    }
-                )
-                self._config = botocore.config.Config(
-                    ignore_configured_endpoint_urls=True,
-                    retries={"mode": "standard", "total_max_attempts": self._max_attempts},
-                    connect_timeout=self._connect_timeout,
-                    read_timeout=self._read_timeout,
-                )
+                # Legacy mode is applied by choose_endpoint, from the profile's own setting.
+                self._session = isolated_session(sts_regional_endpoints=(None, None, "regional", None))
+                self._config = self._client_config()
             return self._session, self._config
 
     def _client(self, source: Credentials | None, target: StsTarget) -> Any:
-        endpoint_url, region = choose_endpoint(target, os.environ if self._env is None else self._env)
+        endpoint_url, region = choose_endpoint(target, self.environ)
         session, config = self._botocore()
         if source is None:  # an unsigned call
             import botocore
@@ -202,37 +168,14 @@ class Boto3TokenService(TokenService):
             )
 
     def _call(self, op: str, source: Credentials | None, target: StsTarget, params: dict[str, Any]) -> Credentials:
-        from botocore import exceptions as bx
-
         secrets = [s for s in (source.secret_access_key, source.session_token) if s] if source else []
         secrets += [params["WebIdentityToken"]] if "WebIdentityToken" in params else []
-        try:
-            client = self._client(source, target)
-        except ValueError as e:  # botocore: "Invalid endpoint: <url>"
-            raise StsRequestError(op, "InvalidEndpoint", _scrub(str(e), secrets)) from e
-        try:
-            response = getattr(client, _METHODS[op])(**params)
-        except bx.ClientError as e:
-            err = e.response.get("Error", {})
-            status = e.response.get("ResponseMetadata", {}).get("HTTPStatusCode", "")
-            message = err.get("Message") or f"HTTP {status}"
-            raise StsRequestError(op, err.get("Code") or "Unknown", _scrub(message, secrets)) from e
-        except bx.ParamValidationError as e:
-            report = "; ".join(line.strip() for line in str(e.kwargs.get("report", e)).splitlines())
-            raise StsRequestError(op, "ParamValidation", _scrub(report, secrets)) from e
-        except (bx.ConnectionError, bx.HTTPClientError) as e:
-            endpoint = str(e.kwargs.get("endpoint_url") or client.meta.endpoint_url).rstrip("/")
-            detail = " (timed out)" if isinstance(e, bx.ConnectTimeoutError | bx.ReadTimeoutError) else ""
-            raise StsRequestError(op, "Network", f"could not reach {endpoint}{detail}") from e
-        except bx.BotoCoreError as e:
-            raise StsRequestError(op, type(e).__name__, _scrub(str(e), secrets)) from e
+        response = invoke(lambda: self._client(source, target), op, _METHODS[op], params, secrets, _sts_error)
         return _credentials(response["Credentials"])
 
 
-def _scrub(message: str, secrets: list[str]) -> str:
-    for secret in secrets:
-        message = message.replace(secret, _REDACTED)
-    return message
+def _sts_error(op: str, code: str, message: str, _status: int) -> StsRequestError:
+    return StsRequestError(op, code, message)
 
 
 def _credentials(c: Mapping[str, Any]) -> Credentials:

@@ -27,7 +27,7 @@ from domain.role_chain import ResolveOptions
 from entrypoints import __version__ as VERSION
 from entrypoints.cli import formats
 from entrypoints.cli.quick import credential_process_profile
-from entrypoints.settings import BackendChoiceError, Settings
+from entrypoints.settings import BackendChoiceError, Settings, check_prompt
 
 GLOBAL_FLAGS = (
     "backend",
@@ -67,6 +67,8 @@ class Runtime:
         self.env = env
         flags = {name: getattr(args, name, None) for name in GLOBAL_FLAGS}
         self.settings = Settings.build(env, flags)
+        check_prompt(self.settings.prompt, env)  # aws-vault validates --prompt before any command (§1.2)
+        self.sso_stdout = _sso_stdout(args, env)
         self._container = container
         self._injected = container is not None
 
@@ -79,6 +81,7 @@ class Runtime:
         if not getattr(self, "_wired", False):
             self._container.settings.override(self.settings)
             self._container.env.override(self.env)
+            self._container.sso_use_stdout.override(self.sso_stdout)
             if self.settings.debug:
                 sink = self._container.debug_sink()
                 self._container.bus().subscribe(sink)
@@ -95,6 +98,21 @@ class Runtime:
                 return found
         c = self.container
         return c.get_credentials(pipeline=c.pipeline(mfa_token=mfa_token))(request)
+
+
+def _sso_stdout(args: argparse.Namespace, env: Mapping[str, str]) -> bool:
+    """exec/export ``--stdout``, or the fork's ``AWS_VAULT_STDOUT`` (read as Go's strconv.ParseBool does)."""
+    flag = getattr(args, "stdout", None)
+    if flag is None:  # a command without the flag
+        return False
+    value = env.get("AWS_VAULT_STDOUT", "")
+    if flag or not value:
+        return bool(flag)
+    if value in ("1", "t", "T", "TRUE", "true", "True"):
+        return True
+    if value in ("0", "f", "F", "FALSE", "false", "False"):
+        return False
+    raise UsageError(f'AWS_VAULT_STDOUT: expected true or false, got "{value}"')
 
 
 def _duration(value: str | None, flag: str) -> timedelta | None:
@@ -250,10 +268,8 @@ def cmd_list(rt: Runtime) -> int:
 
 
 def cmd_clear(rt: Runtime) -> int:
-    c = rt.container
-    listing = c.list_profiles()()
-    profiles = [rt.args.profile] if rt.args.profile else sorted({s.profile for s in listing.sessions})
-    count = sum(c.delete_sessions()(p) for p in profiles)
+    # Sessions and OIDC tokens together make the count (§1.3 clear).
+    count = rt.container.clear_sessions()(rt.args.profile)
     print(f"Cleared {count} sessions.")
     return 0
 

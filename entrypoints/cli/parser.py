@@ -28,9 +28,10 @@ class _Parser(argparse.ArgumentParser):
         if "{available_backends}" in text:  # probed only when help is shown
             import os
 
-            from entrypoints.settings import available_backends
+            from entrypoints.settings import available_backends, available_prompts
 
             text = text.replace("{available_backends}", " ".join(available_backends(os.environ)))
+            text = text.replace("{available_prompts}", " ".join(available_prompts(os.environ)))
         return text
 
 
@@ -42,7 +43,7 @@ def _globals(parser: argparse.ArgumentParser, suppress: bool) -> None:
     g.add_argument("--backend", default=default, metavar="BACKEND",
                    help="Secret backend to use [{available_backends}] ($AWS_VAULT_BACKEND)")
     g.add_argument("--prompt", default=default, metavar="PROMPT",
-                   help="Prompt driver to use [terminal] ($AWS_VAULT_PROMPT)")
+                   help="Prompt driver to use [{available_prompts}] ($AWS_VAULT_PROMPT)")
     g.add_argument("--file-dir", default=default, metavar="DIR",
                    help="Directory for the \"file\" password store ($AWS_VAULT_FILE_DIR)")
     g.add_argument("--keychain", default=default, metavar="NAME",
@@ -72,6 +73,12 @@ def _session_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--region", default="", help="The AWS region")
     p.add_argument("-t", "-m", "--mfa-token", dest="mfa_token", default="", metavar="TOKEN",
                    help="The MFA token to use")
+
+
+def _sso_stdout_flag(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--stdout", action="store_true",
+                   help="Print the SSO link to the terminal without automatically opening the browser "
+                        "($AWS_VAULT_STDOUT)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -110,6 +117,7 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--assume-role-ttl", metavar="DURATION",
                     help="v4 alias: expiration time for the assumed role ($AWS_ASSUME_ROLE_TTL)")
     ex.add_argument("-j", "--json", action="store_true", help="Output credentials in JSON for credential_process")
+    _sso_stdout_flag(ex)
     ex.add_argument("profile", nargs="?", default=None, help="Name of the profile ($AWS_PROFILE)")
     ex.add_argument("cmd", nargs="*", help="Command to execute, defaults to $SHELL")
 
@@ -118,6 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
     _session_flags(exp)
     exp.add_argument("--format", default="env", choices=["env", "export-env", "json", "ini"],
                      help="Format to output credentials")
+    _sso_stdout_flag(exp)
     exp.add_argument("profile", help="Name of the profile")
 
     cl = sub.add_parser("clear", parents=[common], help="Clear temporary credentials from the secure keystore",

@@ -49,6 +49,10 @@ def _join_fresh_session_keyring() -> None:
     lib.keyctl_join_session_keyring.restype = ctypes.c_long
     if lib.keyctl_join_session_keyring(None) < 0:
         raise OSError(ctypes.get_errno(), "keyctl_join_session_keyring failed")
+    # Link the user keyring in, as a login session does, so keys in @u stay possessed for later tests.
+    key_spec_user_keyring, key_spec_session_keyring = -4, -3
+    if lib.keyctl_link(key_spec_user_keyring, key_spec_session_keyring) < 0:
+        raise OSError(ctypes.get_errno(), "keyctl_link failed")
 
 
 @pytest.fixture(params=BACKENDS)

@@ -1,0 +1,1 @@
+"""IAM Identity Center adapters (SSO portal and SSO-OIDC)."""

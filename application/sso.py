@@ -1,0 +1,207 @@
+"""The SSO (IAM Identity Center) credential source: an OIDC token for the start URL, then GetRoleCredentials.
+
+Reference §2.7.6 and §3.3. The token comes from the store item ``oidc:<start URL>`` while it is valid;
+otherwise from a device authorization the user approves in the browser. Unlike aws-vault, which reads
+``sso_registration_scopes`` and never uses it (ByteNess#445, reference §10 item 3), a token that carries
+a refresh token is renewed with it while its client registration is valid, so the browser is needed only
+when the Identity Center session itself ends. The session cache around this source (``sso.GetRoleCredentials``
+with the start URL in the MFA slot) is the pipeline's.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import timedelta
+
+from application.bus import EventBus
+from application.ports import Browser, Clock, Console, SecretStore, SsoOidc, SsoPortal
+from domain.credentials import Credentials
+from domain.errors import (
+    CorruptItemError,
+    ItemNotFoundError,
+    SsoAuthorizationPendingError,
+    SsoRequestError,
+    SsoSignInTimeoutError,
+    SsoSlowDownError,
+    SsoTokenRejectedError,
+    SsoUnauthorizedError,
+)
+from domain.events import (
+    OidcTokenDiscarded,
+    OidcTokenRefreshed,
+    OidcTokenRefreshFailed,
+    OidcTokenReused,
+    OidcTokenStored,
+    SsoAuthorizationPending,
+    SsoClientRegistered,
+    SsoDeviceAuthorizationStarted,
+    SsoRoleCredentialsObtained,
+)
+from domain.plan import SsoRoleCredentials
+from domain.sso import (
+    CLIENT_NAME,
+    DEFAULT_POLL_INTERVAL,
+    OPEN_IN_BROWSER,
+    OPENING_BROWSER,
+    SLOW_DOWN_STEP,
+    CachedOidcToken,
+    ClientRegistration,
+    DeviceAuthorization,
+    OidcToken,
+    cached_token,
+    oidc_item,
+    oidc_key,
+    oidc_token_from_json,
+)
+
+
+class SsoSource:
+    """``step -> Credentials`` for ``SsoRoleCredentials`` steps; ``use_stdout`` is ``--stdout``."""
+
+    def __init__(
+        self,
+        oidc: SsoOidc,
+        portal: SsoPortal,
+        browser: Browser,
+        console: Console,
+        store: SecretStore,
+        clock: Clock,
+        bus: EventBus,
+        use_stdout: bool = False,
+    ) -> None:
+        self.oidc = oidc
+        self.portal = portal
+        self.browser = browser
+        self.console = console
+        self.store = store
+        self.clock = clock
+        self.bus = bus
+        self.use_stdout = use_stdout
+
+    def __call__(self, step: SsoRoleCredentials) -> Credentials:
+        access_token, from_cache = self._access_token(step)
+        try:
+            creds = self._role_credentials(step, access_token)
+        except SsoUnauthorizedError:
+            if not from_cache:
+                raise
+            # §2.7.6: a stored token the portal refuses (signed out, revoked: aws-vault#854) is dropped and
+            # the sign-in is done again, once.
+            self._discard(step.start_url, "rejected by GetRoleCredentials (HTTP 401)")
+            creds = self._role_credentials(step, self._sign_in(step))
+        assert creds.expiration is not None
+        self.bus.publish(
+            SsoRoleCredentialsObtained(
+                step.profile, step.account_id, step.role_name, creds.masked_key_id, creds.expiration
+            )
+        )
+        return creds
+
+    def _role_credentials(self, step: SsoRoleCredentials, access_token: str) -> Credentials:
+        return self.portal.get_role_credentials(step.target, access_token, step.account_id, step.role_name)
+
+    # The OIDC token
+
+    def _access_token(self, step: SsoRoleCredentials) -> tuple[str, bool]:
+        """An access token, and whether it came from the store (directly or refreshed)."""
+        url = step.start_url
+        cached = self._load(url)
+        if cached is not None:
+            now = self.clock.now()
+            expired = cached.expired(now)
+            if not expired and not cached.due_for_refresh(now):
+                self.bus.publish(OidcTokenReused(url, cached.expiration - now))
+                return cached.token.access_token, True
+            if cached.refreshable(now):
+                refreshed = self._refresh(step, cached, keep_on_failure=not expired)
+                if refreshed is not None:
+                    return refreshed.access_token, True
+            if not expired:  # the refresh failed, but the token still works for a while
+                self.bus.publish(OidcTokenReused(url, cached.expiration - now))
+                return cached.token.access_token, True
+            self._discard(url, "expired")
+        return self._sign_in(step), False
+
+    def _load(self, url: str) -> CachedOidcToken | None:
+        key = oidc_key(url)
+        item = self.store.get(key)
+        if item is None:
+            return None
+        try:
+            return oidc_token_from_json(item.data, key)
+        except CorruptItemError:
+            # aws-vault: invalid JSON is a miss (§3.3); the next sign-in overwrites the item.
+            self.bus.publish(OidcTokenDiscarded(url, "unreadable"))
+            return None
+
+    def _refresh(self, step: SsoRoleCredentials, cached: CachedOidcToken, *, keep_on_failure: bool) -> OidcToken | None:
+        """The refreshed token (stored), or ``None`` when a new sign-in (or the current token) must do."""
+        client = cached.client
+        assert client is not None
+        try:
+            token = self.oidc.refresh_token(step.target, client, cached.token.refresh_token)
+        except SsoTokenRejectedError as e:
+            self.bus.publish(OidcTokenRefreshFailed(step.start_url, e.code))
+            return None
+        except SsoRequestError as e:
+            # Network trouble or a 5xx: the refresh token may still be good, so keep the entry.
+            self.bus.publish(OidcTokenRefreshFailed(step.start_url, e.code))
+            if keep_on_failure:
+                return None
+            raise
+        if not token.refresh_token:
+            # Identity Center rotates the refresh token on each use; keep the old one if none came back.
+            token = token._replace(refresh_token=cached.token.refresh_token)
+        stored = self._store(step.start_url, token, client)
+        self.bus.publish(OidcTokenRefreshed(step.start_url, stored.expiration))
+        return token
+
+    def _sign_in(self, step: SsoRoleCredentials) -> str:
+        """The device authorization flow (§2.7.6); the new token is stored."""
+        target = step.target
+        client = self.oidc.register_client(target, CLIENT_NAME, step.registration_scopes)
+        self.bus.publish(SsoClientRegistered(step.start_url, client.expires_at))
+        auth = self.oidc.start_device_authorization(target, client, step.start_url)
+        url = auth.verification_uri_complete or auth.verification_uri
+        opened: bool | None = None
+        if self.use_stdout:
+            self.console.notice(f"{OPEN_IN_BROWSER}\n{url}")
+        else:
+            self.console.notice(f"{OPENING_BROWSER}\n{url}")
+            opened = self.browser.open(url)  # a browser that fails to start is only logged
+        self.bus.publish(SsoDeviceAuthorizationStarted(step.start_url, auth.verification_uri, auth.expires_in, opened))
+        token = self._poll(step, client, auth)
+        self._store(step.start_url, token, client)
+        return token.access_token
+
+    def _poll(self, step: SsoRoleCredentials, client: ClientRegistration, auth: DeviceAuthorization) -> OidcToken:
+        interval = auth.interval if auth.interval > 0 else DEFAULT_POLL_INTERVAL
+        deadline = self.clock.now() + _seconds(auth.expires_in) if auth.expires_in > 0 else None
+        while True:
+            try:
+                return self.oidc.create_token(step.target, client, auth.device_code)
+            except SsoSlowDownError:
+                interval += SLOW_DOWN_STEP
+                slowed = True
+            except SsoAuthorizationPendingError:
+                slowed = False
+            # aws-vault polls until the service says ExpiredTokenException; we also stop at the code's expiry.
+            if deadline is not None and self.clock.now() + _seconds(interval) > deadline:
+                raise SsoSignInTimeoutError(step.start_url, auth.expires_in)
+            self.bus.publish(SsoAuthorizationPending(step.start_url, interval, slowed))
+            self.clock.sleep(interval)
+
+    def _store(self, url: str, token: OidcToken, client: ClientRegistration) -> CachedOidcToken:
+        cached = cached_token(token, self.clock.now(), client)
+        self.store.set(oidc_item(url, cached))
+        self.bus.publish(OidcTokenStored(url, cached.expiration, bool(token.refresh_token)))
+        return cached
+
+    def _discard(self, url: str, reason: str) -> None:
+        with contextlib.suppress(ItemNotFoundError):
+            self.store.remove(oidc_key(url))
+        self.bus.publish(OidcTokenDiscarded(url, reason))
+
+
+def _seconds(n: int) -> timedelta:
+    return timedelta(seconds=n)

@@ -1,0 +1,193 @@
+"""SSO profiles end to end: the installed ``aws-vault`` against ``tests/fake_sso_server.py`` over HTTP.
+
+The config has an ``[sso-session]`` and two profiles that use it; ``AWS_ENDPOINT_URL_SSO`` and
+``AWS_ENDPOINT_URL_SSO_OIDC`` point botocore's clients at the fake, and ``BROWSER`` is a script that
+records the URL it is given (and prints to stdout, as real launchers do, which must not reach our stdout).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from adapters.stores.file_store import FileSecretStore
+from domain.sso import oidc_key
+from tests.e2e.conftest import PASSPHRASE, Vault, error_lines
+from tests.fake_sso_server import FakeSsoServer
+
+pytestmark = pytest.mark.e2e
+
+START = "https://example.awsapps.com/start"
+SSO_CONFIG = f"""
+[sso-session corp]
+sso_start_url = {START}
+sso_region = eu-west-1
+
+[profile dev]
+sso_session = corp
+sso_account_id = 111111111111
+sso_role_name = Admin
+region = eu-west-1
+
+[profile ops]
+sso_session = corp
+sso_account_id = 222222222222
+sso_role_name = Ops
+region = eu-west-1
+
+[profile half]
+sso_session = corp
+sso_role_name = Admin
+"""
+OPENING = "Opening the SSO authorization page in your default browser (use Ctrl-C to abort)"
+OPEN_YOURSELF = "Open the SSO authorization page in a browser (use Ctrl-C to abort)"
+
+
+@pytest.fixture
+def sso() -> Iterator[FakeSsoServer]:
+    with FakeSsoServer(pending=1, interval=1) as server:
+        yield server
+
+
+@pytest.fixture
+def browser_log(vault: Vault) -> Path:
+    return vault.root / "browser.log"
+
+
+@pytest.fixture
+def sso_vault(vault: Vault, sso: FakeSsoServer, browser_log: Path) -> Vault:
+    with vault.config.open("a") as f:
+        f.write(SSO_CONFIG)
+    browser = vault.script(
+        "fake-browser", f"#!/bin/sh\nprintf '%s\\n' \"$1\" >> '{browser_log}'\necho 'Opening in existing browser session.'\n"
+    )
+    vault.env.update(
+        AWS_ENDPOINT_URL_SSO=sso.url,
+        AWS_ENDPOINT_URL_SSO_OIDC=sso.url,
+        BROWSER=str(browser),
+        AWS_VAULT_DISABLE_HELP_MESSAGE="1",
+    )
+    return vault
+
+
+def opened_urls(log: Path) -> list[str]:
+    return log.read_text().splitlines() if log.exists() else []
+
+
+def test_export_signs_in_in_the_browser_then_reuses_the_session(
+    sso_vault: Vault, sso: FakeSsoServer, browser_log: Path
+) -> None:
+    done = sso_vault.ok("export", "--format=json", "dev")
+    creds = json.loads(done.stdout)  # the launcher's own stdout went elsewhere
+    assert creds["AccessKeyId"] == "ASIASSO000000001" and creds["SessionToken"] == "sso-session-token-1"
+    (start,) = sso.calls("StartDeviceAuthorization")
+    url = f"{sso.url}/device?user_code=CODE-0002"
+    assert opened_urls(browser_log) == [url]
+    assert f"{OPENING}\n{url}\n" in done.stderr
+    assert start.body["startUrl"] == START
+    assert sso.ops() == ["RegisterClient", "StartDeviceAuthorization", "CreateToken", "CreateToken",
+                         "GetRoleCredentials"]
+    assert sso.calls("GetRoleCredentials")[0].query == {"role_name": "Admin", "account_id": "111111111111"}
+
+    requests = len(sso.requests)
+    again = sso_vault.ok("export", "--format=json", "dev")
+    assert json.loads(again.stdout)["AccessKeyId"] == "ASIASSO000000001"
+    assert len(sso.requests) == requests and again.stderr == ""
+    assert len(opened_urls(browser_log)) == 1
+
+
+def test_the_token_is_stored_as_aws_vault_stores_it(sso_vault: Vault) -> None:
+    sso_vault.ok("export", "dev")
+    assert "oidc:https:%2F%2Fexample.awsapps.com%2Fstart" in sso_vault.stored()
+    store = FileSecretStore(str(sso_vault.key_dir), lambda: PASSPHRASE)
+    item = store.get(oidc_key(START))
+    assert item is not None
+    assert re.fullmatch(rf"aws-vault oidc token for {START} \(expires \d{{4}}-\d\d-\d\dT\d\d:\d\d:\d\dZ\)", item.label)
+    assert item.description == "aws-vault oidc token"
+    doc = json.loads(item.data)
+    assert set(doc["Token"]) == {"AccessToken", "ExpiresIn", "IdToken", "RefreshToken", "TokenType", "ResultMetadata"}
+    assert doc["Token"]["ExpiresIn"] == 28800 and doc["Token"]["RefreshToken"] is None
+
+
+def test_list_shows_the_session_and_clear_removes_it_with_the_token(sso_vault: Vault) -> None:
+    sso_vault.ok("export", "dev")
+    listed = sso_vault.ok("list", "--sessions").stdout
+    assert re.fullmatch(r"sso\.GetRoleCredentials:(59m\d+s|1h0m0s)\n", listed)
+    assert len(sso_vault.stored()) == 2
+    assert sso_vault.ok("clear").stdout == "Cleared 2 sessions.\n"
+    assert sso_vault.stored() == {}
+
+
+def test_clear_profile_removes_its_start_urls_token(sso_vault: Vault) -> None:
+    sso_vault.ok("export", "dev")
+    sso_vault.ok("export", "ops")
+    assert sso_vault.ok("clear", "ops").stdout == "Cleared 2 sessions.\n"
+    assert [name.split(",")[0] for name in sso_vault.stored()] == ["sso.GetRoleCredentials"]
+
+
+@pytest.mark.parametrize(("args", "env"), [(["--stdout"], {}), ([], {"AWS_VAULT_STDOUT": "true"})])
+def test_stdout_prints_the_link_and_does_not_start_the_browser(
+    sso_vault: Vault, sso: FakeSsoServer, browser_log: Path, args: list[str], env: dict[str, str]
+) -> None:
+    done = sso_vault.ok("export", *args, "dev", env=env)
+    assert f"{OPEN_YOURSELF}\n{sso.url}/device?user_code=CODE-0002\n" in done.stderr
+    assert OPENING not in done.stderr
+    assert done.stdout.startswith("AWS_ACCESS_KEY_ID=ASIASSO000000001\n")
+    assert opened_urls(browser_log) == []
+
+
+def test_exec_with_stdout(sso_vault: Vault, browser_log: Path) -> None:
+    done = sso_vault.ok("exec", "--stdout", "dev", "--", "sh", "-c", "echo $AWS_ACCESS_KEY_ID")
+    assert done.stdout == "ASIASSO000000001\n"
+    assert OPEN_YOURSELF in done.stderr and opened_urls(browser_log) == []
+
+
+def test_a_cached_token_the_portal_rejects_is_replaced_once(
+    sso_vault: Vault, sso: FakeSsoServer, browser_log: Path
+) -> None:
+    sso_vault.ok("export", "dev")
+    (token,) = sso.access_tokens
+    sso.revoke(token)  # signed out: the stored token now gets HTTP 401 (aws-vault#854)
+    done = sso_vault.ok("export", "--format=json", "ops")
+    assert json.loads(done.stdout)["AccessKeyId"] == "ASIASSO000000002"
+    assert sso.ops()[5:] == ["GetRoleCredentials", "RegisterClient", "StartDeviceAuthorization", "CreateToken",
+                             "CreateToken", "GetRoleCredentials"]
+    rejected, accepted = sso.calls("GetRoleCredentials")[1:]
+    assert rejected.headers["x-amz-sso_bearer_token"] == token
+    assert accepted.headers["x-amz-sso_bearer_token"] != token
+    assert len(opened_urls(browser_log)) == 2
+
+
+def test_a_missing_sso_setting_is_a_one_line_error(sso_vault: Vault, sso: FakeSsoServer) -> None:
+    done = sso_vault.run("export", "half")
+    assert done.returncode == 1
+    assert error_lines(done.stderr) == [
+        "aws-vault: error: export: Error loading config: profile half: sso_account_id: not set; "
+        "an SSO profile needs it in the profile or its [sso-session corp] section"
+    ]
+    assert sso.requests == []
+
+
+def test_registration_scopes_give_a_refresh_token_used_instead_of_the_browser(
+    sso_vault: Vault, sso: FakeSsoServer, browser_log: Path
+) -> None:
+    # aws-vault reads sso_registration_scopes and ignores it, so its token expires into a new browser
+    # sign-in every day (ByteNess#445). A token within 15 minutes of expiry is refreshed here instead.
+    with sso_vault.config.open("a") as f:
+        f.write(
+            "\n[sso-session refreshable]\nsso_start_url = https://refresh.awsapps.com/start\nsso_region = eu-west-1\n"
+            "sso_registration_scopes = sso:account:access\n"
+            "\n[profile r1]\nsso_session = refreshable\nsso_account_id = 1\nsso_role_name = A\n"
+            "\n[profile r2]\nsso_session = refreshable\nsso_account_id = 2\nsso_role_name = B\n"
+        )
+    sso.token_expires_in = 600
+    sso_vault.ok("export", "r1")
+    assert sso.calls("RegisterClient")[0].body["scopes"] == ["sso:account:access"]
+    done = sso_vault.ok("export", "r2")
+    assert sso.ops()[-2:] == ["CreateToken", "GetRoleCredentials"]
+    assert sso.calls("CreateToken")[-1].body["grantType"] == "refresh_token"
+    assert OPENING not in done.stderr and len(opened_urls(browser_log)) == 1
