@@ -17,8 +17,10 @@ from domain.errors import ExternalCommandError
 
 
 class ShellCommands(ExternalCommands):
-    def __init__(self, env: Mapping[str, str] | None = None) -> None:
+    def __init__(self, env: Mapping[str, str] | None = None, timeout: float | None = None) -> None:
+        """``timeout`` (seconds) caps every command; ``None`` keeps each call's own limit."""
         self.env = env
+        self.timeout = timeout
 
     def run_shell(
         self,
@@ -30,6 +32,7 @@ class ShellCommands(ExternalCommands):
     ) -> bytes:
         env = dict(os.environ if self.env is None else self.env)
         env.update(extra_env or {})
+        timeout = self.timeout if self.timeout is not None else timeout
         argv = ["cmd.exe", "/C", command] if os.name == "nt" else ["/bin/sh", "-c", command]
         # mfa_process: the fork binds stdin/stderr to /dev/tty (reference §2.8, aws-vault#1267).
         with controlling_tty() if interactive else contextlib.nullcontext() as tty:

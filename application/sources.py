@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from application.ports import Clock, ExternalCommands, TokenService
 from domain.credential_process import CredentialProcessError, parse_output
 from domain.credentials import Credentials
+from domain.errors import ExternalCommandError
 from domain.plan import AssumeRoleWithWebIdentity, CredentialProcess
 
 # Profiles whose credential_process is running in an ancestor process. aws-vault re-enters itself forever
@@ -31,10 +32,14 @@ class WebIdentitySource:
 
     def __call__(self, step: AssumeRoleWithWebIdentity) -> Credentials:
         # The token is used raw, not trimmed, as aws-vault does (§2.2).
-        if step.token_file:
-            token = self.commands.read_file(step.token_file)
-        else:
-            token = self.commands.run_shell(step.token_process)
+        key = "web_identity_token_file" if step.token_file else "web_identity_token_process"
+        try:
+            if step.token_file:
+                token = self.commands.read_file(step.token_file)
+            else:
+                token = self.commands.run_shell(step.token_process)
+        except ExternalCommandError as e:
+            raise ExternalCommandError(f"profile {step.profile}: {key}: {e}") from e
         session_name = step.session_name or unix_nano_session_name(self.clock)
         return self.sts.assume_role_with_web_identity(step.target, step.role_arn, session_name, step.duration, token)
 
@@ -52,5 +57,8 @@ class CredentialProcessSource:
                 "at another profile"
             )
         guard = ",".join([*self.running, step.profile])
-        stdout = self.commands.run_shell(step.command, extra_env={GUARD_VARIABLE: guard})
-        return parse_output(stdout, step.command)
+        try:
+            stdout = self.commands.run_shell(step.command, extra_env={GUARD_VARIABLE: guard})
+            return parse_output(stdout, step.command)
+        except (ExternalCommandError, CredentialProcessError) as e:
+            raise CredentialProcessError(f"profile {step.profile}: credential_process: {e}") from e

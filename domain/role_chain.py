@@ -8,6 +8,7 @@ forever), and a source that exists nowhere is an error instead of a silent copy 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Mapping
 from datetime import timedelta
 from typing import Any, cast
@@ -27,6 +28,8 @@ from domain.profiles import (
     ProfileConfig,
 )
 from domain.records import Record
+
+_ROLE_ARN = re.compile(r"^arn:[a-z0-9-]+:iam::[^:]*:role/.+$")
 
 
 class ResolveOptions(Record):
@@ -137,6 +140,10 @@ class _Resolver:
                 current = None
         if fields.get("source_profile_name") == name:
             fields["source_profile_name"] = ""
+        role_arn = fields.get("role_arn", "")
+        if role_arn and not _ROLE_ARN.match(role_arn):
+            # aws-vault sends it and STS answers a ValidationError; say which key is wrong instead.
+            raise InvalidProfileValueError(name, "role_arn", f"not an IAM role ARN: {role_arn!r}")
 
         assume, session, chained = self._durations(name, duration_seconds)
         profile = ProfileConfig(

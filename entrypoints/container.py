@@ -125,7 +125,9 @@ class Container(containers.DeclarativeContainer):
         **{"pass": providers.Singleton(PassOtpMfaPrompt, env=env)},
     )
     process_runner = providers.Singleton(OsProcessRunner)
-    commands = providers.Singleton(ShellCommands, env=env)
+    commands = providers.Singleton(
+        ShellCommands, env=env, timeout=providers.Callable(lambda s: s.process_timeout.total_seconds(), settings)
+    )
 
     web_identity_source = providers.Singleton(WebIdentitySource, sts=token_service, commands=commands, clock=clock)
     credential_process_source = providers.Singleton(CredentialProcessSource, commands=commands, env=env)

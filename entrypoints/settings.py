@@ -146,6 +146,7 @@ class Settings(Record):
     pass_cmd: str = "pass"
     pass_prefix: str = ""
     keyctl_scope: str = "user"
+    process_timeout: timedelta = timedelta(minutes=2)
     env: Mapping[str, str] = MappingProxyType({})
 
     @property
@@ -162,6 +163,9 @@ class Settings(Record):
             value = flags.get(flag)
             return str(value) if value else env.get(var, "") or default
 
+        process_timeout = timedelta(minutes=2)  # credential_process, mfa_process, web identity commands
+        if env.get("AWS_VAULT_PROCESS_TIMEOUT"):
+            process_timeout = parse_duration(env["AWS_VAULT_PROCESS_TIMEOUT"], where="AWS_VAULT_PROCESS_TIMEOUT")
         min_ttl = DEFAULT_MIN_TTL
         if env.get("AWS_MIN_TTL"):
             min_ttl = parse_duration(env["AWS_MIN_TTL"], where="AWS_MIN_TTL")
@@ -188,5 +192,6 @@ class Settings(Record):
             pass_cmd=pass_cmd,
             pass_prefix=pick("pass_prefix", "AWS_VAULT_PASS_PREFIX"),
             keyctl_scope=scope,
+            process_timeout=process_timeout,
             env=env,
         )

@@ -11,7 +11,7 @@ from textwrap import dedent
 import pytest
 
 from adapters.config.aws_config_source import parse_config_text
-from domain.errors import IncludeLoopError, MissingSourceProfileError, RoleChainLoopError
+from domain.errors import IncludeLoopError, InvalidProfileValueError, MissingSourceProfileError, RoleChainLoopError
 from domain.profiles import ConfigFile
 from domain.role_chain import resolve_profile
 
@@ -142,9 +142,9 @@ def test_resolved_with_mfa_profile_reads_mixed_case_keys(example: ConfigFile) ->
 
 
 def test_every_profile_inherits_unset_keys_from_default() -> None:
-    config = parse("[default]\nregion=eu-west-3\nmfa_serial=arn:m\n[profile x]\nrole_arn=arn:r\n")
+    config = parse("[default]\nregion=eu-west-3\nmfa_serial=arn:m\n[profile x]\nrole_arn=arn:aws:iam::1:role/r\n")
     p = resolve_profile(config, "x")
-    assert (p.region, p.mfa_serial, p.role_arn) == ("eu-west-3", "arn:m", "arn:r")
+    assert (p.region, p.mfa_serial, p.role_arn) == ("eu-west-3", "arn:m", "arn:aws:iam::1:role/r")
 
 
 def test_profile_without_section_resolves_to_a_copy_of_default(example: ConfigFile) -> None:
@@ -214,9 +214,9 @@ def test_include_loop_is_an_error() -> None:
 
 def test_source_profile_loop_is_an_error_naming_the_loop() -> None:
     config = parse(
-        "[profile a]\nsource_profile=b\nrole_arn=arn:a\n"
-        "[profile b]\nsource_profile=c\nrole_arn=arn:b\n"
-        "[profile c]\nsource_profile=a\nrole_arn=arn:c\n"
+        "[profile a]\nsource_profile=b\nrole_arn=arn:aws:iam::1:role/a\n"
+        "[profile b]\nsource_profile=c\nrole_arn=arn:aws:iam::1:role/b\n"
+        "[profile c]\nsource_profile=a\nrole_arn=arn:aws:iam::1:role/c\n"
     )
     with pytest.raises(RoleChainLoopError) as info:
         resolve_profile(config, "a")
@@ -250,3 +250,10 @@ def test_profile_default_section_is_read_when_there_is_no_default_section() -> N
     assert resolve_profile(config, "x").region == "ap-south-1"
     both = parse("[profile default]\nregion=ap-south-1\n[default]\nregion=eu-north-1\n[profile x]\n")
     assert resolve_profile(both, "x").region == "eu-north-1"
+
+
+@pytest.mark.parametrize("value", ["arn:aws:iam::123456789012:user/bob", "my-role", "arn:aws:s3:::bucket"])
+def test_a_role_arn_that_is_not_a_role_names_the_profile_and_key(value: str) -> None:
+    config = parse(f"[profile p]\nsource_profile=q\nrole_arn={value}\n[profile q]\n")
+    with pytest.raises(InvalidProfileValueError, match=r"^profile p: role_arn: not an IAM role ARN: "):
+        resolve_profile(config, "p", stored={"q"})
