@@ -180,4 +180,4 @@ class Container(containers.DeclarativeContainer):
         ClearSessions, store=secret_store, cache=session_cache, config=config_source, env=env, bus=bus
     )
     list_profiles = providers.Factory(ListProfiles, config=config_source, store=secret_store, cache=session_cache)
-    run_command = providers.Factory(RunCommand, runner=process_runner)
+    run_command = providers.Factory(RunCommand, runner=process_runner, bus=bus)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from application.bus import EventBus
 from application.ports import ProcessRunner
 from domain.credentials import Credentials, rfc3339_utc
+from domain.events import CommandStarting
 
 # Removed from the parent's environment before the child sees it (§2.9 step 5).
 _REMOVED = (
@@ -43,8 +45,10 @@ def child_environment(
 
 
 class RunCommand:
-    def __init__(self, runner: ProcessRunner) -> None:
+    def __init__(self, runner: ProcessRunner, bus: EventBus) -> None:
         self.runner = runner
+        self.bus = bus
 
     def __call__(self, argv: list[str], env: dict[str, str]) -> int:
+        self.bus.publish(CommandStarting(argv[0], "execve or sub-process"))
         return self.runner.run(argv, env)
