@@ -24,6 +24,8 @@ class Listing:
     credential_names: tuple[str, ...]
     sessions: tuple[SessionKey, ...]
     rows: tuple[ProfileRow, ...]
+    oidc_tokens: tuple[str, ...] = ()
+    """Store keys of cached SSO tokens (``oidc:<start URL>``), which are their labels (§1.5.1)."""
 
 
 def credentials_source(config: ConfigFile, name: str, stored: set[str]) -> str:
@@ -59,4 +61,5 @@ class ListProfiles:
         for cred in credential_names:
             if config.section(cred) is None:
                 rows.append(ProfileRow("", cred, tuple(s for s in sessions if s.profile == cred)))
-        return Listing(tuple(names), tuple(credential_names), tuple(sessions), tuple(rows))
+        oidc = tuple(k for k in self.store.keys() if k.startswith("oidc:"))
+        return Listing(tuple(names), tuple(credential_names), tuple(sessions), tuple(rows), oidc)

@@ -255,7 +255,9 @@ def cmd_list(rt: Runtime) -> int:
         return 0
     now = c.clock().now()
     if args.sessions:
-        sys.stdout.write("".join(f"{_session_label(s.type, s.expires - now)}\n" for s in listing.sessions))
+        # OIDC token labels first, then the STS/SSO sessions (§1.3 list).
+        labels = [*listing.oidc_tokens, *(_session_label(s.type, s.expires - now) for s in listing.sessions)]
+        sys.stdout.write("".join(f"{label}\n" for label in labels))
         return 0
     rows = [["Profile", "Credentials", "Sessions"], ["=======", "===========", "========"]]
     any_sessions = bool(listing.sessions)

@@ -116,7 +116,8 @@ def test_the_token_is_stored_as_aws_vault_stores_it(sso_vault: Vault) -> None:
 def test_list_shows_the_session_and_clear_removes_it_with_the_token(sso_vault: Vault) -> None:
     sso_vault.ok("export", "dev")
     listed = sso_vault.ok("list", "--sessions").stdout
-    assert re.fullmatch(r"sso\.GetRoleCredentials:(59m\d+s|1h0m0s)\n", listed)
+    # The OIDC token's label comes first, then the role credentials' session (reference §1.3 list).
+    assert re.fullmatch(rf"oidc:{re.escape(START)}\nsso\.GetRoleCredentials:(59m\d+s|1h0m0s)\n", listed)
     assert len(sso_vault.stored()) == 2
     assert sso_vault.ok("clear").stdout == "Cleared 2 sessions.\n"
     assert sso_vault.stored() == {}
