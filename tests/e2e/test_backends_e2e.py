@@ -142,3 +142,39 @@ def test_credential_process_is_served_from_the_backends_cache(backend_vault: Vau
     out = v.ok("export", "--format=json", "home").stdout
     assert '"SessionToken"' in out
     assert len(v.moto.requests()) == before
+
+
+def test_pass_store_not_initialised_is_one_line(vault: Vault, tmp_path: Path) -> None:
+    empty = tmp_path / "empty-store"
+    empty.mkdir()
+    done = vault.run(
+        "add", "--env", "home", env={"AWS_VAULT_BACKEND": "pass", "AWS_VAULT_PASS_PASSWORD_STORE_DIR": str(empty),
+                                      "AWS_ACCESS_KEY_ID": "AKIAX", "AWS_SECRET_ACCESS_KEY": "s"},
+    )
+    assert done.returncode == 1
+    [line] = error_lines(done.stderr)
+    assert line.startswith("aws-vault: error: add: ") and "pass init" in line
+    assert list(empty.iterdir()) == []
+
+
+def test_missing_secret_service_collection_headless_is_one_line_and_stores_nothing(
+    vault: Vault, keyring_daemon: KeyringDaemon
+) -> None:
+    env = {
+        "AWS_VAULT_BACKEND": "secret-service",
+        "DBUS_SESSION_BUS_ADDRESS": keyring_daemon.address,
+        "AWS_VAULT_SECRET_SERVICE_COLLECTION_NAME": f"missing{uuid.uuid4().hex[:8]}",
+    }
+    assert vault.ok("list", "--credentials", env=env).stdout == ""  # reading a missing collection: empty
+    done = vault.run("add", "--env", "home", env={**env, "AWS_ACCESS_KEY_ID": "AKIAX", "AWS_SECRET_ACCESS_KEY": "s"})
+    assert done.returncode == 1
+    [line] = error_lines(done.stderr)
+    assert "does not exist and could not be created" in line and "password prompt" in line
+    assert "--backend=file" in line
+
+
+def test_secret_service_without_a_reachable_bus_is_not_available(vault: Vault) -> None:
+    done = vault.run("list", env={"AWS_VAULT_BACKEND": "secret-service",
+                                  "DBUS_SESSION_BUS_ADDRESS": "unix:path=/nonexistent/bus"})
+    assert done.returncode == 1
+    assert error_lines(done.stderr) == ["aws-vault: error: Specified keyring backend not available, try --help"]
