@@ -19,6 +19,11 @@ class CommandNotFoundError(AwsVaultError):
         super().__init__(f'exec: "{command}": executable file not found in $PATH')
 
 
+class CommandFailedError(AwsVaultError):
+    def __init__(self, command: str, reason: str) -> None:
+        super().__init__(f'exec: "{command}": {reason}')
+
+
 def _lookup(command: str, env: dict[str, str]) -> str:
     if os.sep in command:
         if os.access(command, os.X_OK) and not os.path.isdir(command):
@@ -46,7 +51,10 @@ class OsProcessRunner(ProcessRunner):
 
     @staticmethod
     def _subprocess(path: str, argv: list[str], env: dict[str, str]) -> int:
-        child = subprocess.Popen([path, *argv[1:]], env=env)
+        try:
+            child = subprocess.Popen([path, *argv[1:]], env=env)
+        except OSError as e:  # e.g. no shebang line, a foreign binary
+            raise CommandFailedError(argv[0], (e.strerror or str(e)).lower()) from None
         forwarded = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2)
         previous = {}
         for sig in forwarded:

@@ -91,6 +91,12 @@ class CredentialPipeline:
     def _code(self, profile: str, serial: str, mfa_process: str = "") -> str:
         if not serial:
             return ""
+        code = self._raw_code(profile, serial, mfa_process)
+        if not (code.isascii() and code.isprintable() and code):
+            raise MfaError(f"the MFA code for {serial} must be printable ASCII digits")
+        return code
+
+    def _raw_code(self, profile: str, serial: str, mfa_process: str) -> str:
         if self.mfa_token:
             self.bus.publish(MfaRequested(profile, serial, "flag"))
             return self.mfa_token

@@ -12,7 +12,7 @@ from datetime import timedelta
 from application.bus import EventBus
 from application.ports import Clock, SecretStore
 from domain.credentials import Credentials, session_from_json, session_to_json
-from domain.errors import CorruptItemError, ItemNotFoundError, StoreError
+from domain.errors import ItemNotFoundError, StoreError
 from domain.events import CachedSessionReused, SessionCached, SessionCacheMissed, SessionsPurged
 from domain.plan import CacheSpec
 from domain.sessions import (
@@ -57,13 +57,14 @@ class SessionCache:
         for key in self._purged_keys():
             if not key.startswith(prefix):
                 continue
-            item = self.store.get(key)
-            if item is None:
-                continue
             try:
+                item = self.store.get(key)
+                if item is None:
+                    continue
                 creds = session_from_json(item.data, key)
-            except CorruptItemError:
-                continue  # aws-vault: "SessionKeyring: Ignoring invalid data" -> a miss
+            except StoreError:
+                # aws-vault: "SessionKeyring: Ignoring invalid data" -> a miss; the next save replaces it.
+                continue
             now = self.clock.now()
             if creds.expiration is not None and is_fresh(creds.expiration, now, self.min_ttl):
                 self.bus.publish(

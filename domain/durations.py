@@ -24,6 +24,7 @@ _UNIT_US: dict[str, float] = {
 _PART = re.compile(r"(\d+\.?\d*|\.\d+)(ns|us|µs|μs|ms|s|m|h)")
 
 ZERO = timedelta(0)
+_MAX_US = (2**63 - 1) // 1000
 
 
 def parse_duration(text: str, where: str = "") -> timedelta:
@@ -45,7 +46,8 @@ def parse_duration(text: str, where: str = "") -> timedelta:
             raise InvalidDurationError(text, where)
         total_us += float(m.group(1)) * _UNIT_US[m.group(2)]
         pos = m.end()
-    if pos == 0:
+    if pos == 0 or total_us > _MAX_US:
+        # Go's Duration is int64 nanoseconds (~2562047h); anything longer is an error there too.
         raise InvalidDurationError(text, where)
     return timedelta(microseconds=sign * round(total_us))
 

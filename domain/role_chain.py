@@ -164,7 +164,11 @@ class _Resolver:
             raise RoleChainLoopError((*loop[start:], source_name))
         if self.config.section(source_name) is None and source_name not in self.stored:
             raise MissingSourceProfileError(name, source_name)
-        return profile._replace(source=self.resolve(source_name, (*path, name)))
+        source = self.resolve(source_name, (*path, name))
+        if not profile.mfa_process and source.mfa_process:
+            # The maintained fork inherits mfa_process from the source profile (§2.3 step 5).
+            profile = profile._replace(mfa_process=source.mfa_process)
+        return profile._replace(source=source)
 
     def _env_overrides(self, name: str, fields: dict[str, str]) -> None:
         env = self.env
@@ -205,7 +209,7 @@ class _Resolver:
         if assume is None and duration_seconds:
             try:
                 assume = timedelta(seconds=int(duration_seconds))
-            except ValueError as e:
+            except (ValueError, OverflowError) as e:
                 reason = f"not a whole number: {duration_seconds!r}"
                 raise InvalidProfileValueError(name, "duration_seconds", reason) from e
         session = (

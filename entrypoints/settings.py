@@ -148,6 +148,7 @@ class Settings(Record):
     keyctl_scope: str = "user"
     process_timeout: timedelta = timedelta(minutes=2)
     env: Mapping[str, str] = MappingProxyType({})
+    _hidden = frozenset({"env"})  # the environment may hold secrets
 
     @property
     def file_passphrase(self) -> str | None:
@@ -169,6 +170,8 @@ class Settings(Record):
         min_ttl = DEFAULT_MIN_TTL
         if env.get("AWS_MIN_TTL"):
             min_ttl = parse_duration(env["AWS_MIN_TTL"], where="AWS_MIN_TTL")
+            if min_ttl < timedelta(0):
+                raise UsageError(f"AWS_MIN_TTL must not be negative, got {env['AWS_MIN_TTL']!r}")
         scope = pick("keyctl_scope", "AWS_VAULT_KEYCTL_SCOPE", "user")
         if scope not in KEYCTL_SCOPES:
             raise UsageError(f"--keyctl-scope value must be one of {','.join(KEYCTL_SCOPES)}, got '{scope}'")

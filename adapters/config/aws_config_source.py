@@ -195,6 +195,10 @@ class AwsConfigSource(ConfigSource):
         # what TestAddProfileToExistingNestedConfig checks (reference §9.1), and writes go-ini's
         # ``key=value`` form (reference §2.1).
         header = "[default]" if name == "default" else f"[profile {name}]"
+        parsed = parse_config_text(header + "\n", self._path).profiles
+        if [p.name for p in parsed] != [name]:
+            # e.g. leading/trailing spaces or quotes: the section would read back as another name.
+            raise ConfigError(f"cannot add profile {name!r} to the config: the name would not read back as itself")
         block = "\n".join([header, *(f"{k}={v}" for k, v in values.items())]) + "\n"
         prefix = b""
         if original:

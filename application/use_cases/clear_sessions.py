@@ -33,9 +33,9 @@ class ClearSessions:
     def __call__(self, profile: str = "") -> int:
         """How many items were removed (sessions and OIDC tokens together)."""
         if profile:
+            url = self._start_url(profile)  # resolve first: a bad config deletes nothing
             sessions = self.cache.delete_for_profile(profile)
             self.bus.publish(SessionsDeleted(profile, sessions))
-            url = self._start_url(profile)
             return sessions + (self._remove_token(oidc_key(url)) if url else 0)
         keys = self.store.keys()
         session_kinds = (KeyKind.SESSION, KeyKind.LEGACY_SESSION)

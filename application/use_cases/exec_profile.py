@@ -21,6 +21,8 @@ _REMOVED = (
     "AWS_SDK_LOAD_CONFIG",
     "AWS_CREDENTIAL_EXPIRATION",
     "AWS_SESSION_EXPIRATION",
+    # Not removed by aws-vault, but it opens every stored key: the command never needs it.
+    "AWS_VAULT_FILE_PASSPHRASE",
 )
 
 

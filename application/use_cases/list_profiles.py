@@ -61,5 +61,8 @@ class ListProfiles:
         for cred in credential_names:
             if config.section(cred) is None:
                 rows.append(ProfileRow("", cred, tuple(s for s in sessions if s.profile == cred)))
+        shown = set(names) | set(credential_names)
+        # Sessions of profiles with neither a section nor stored keys get rows of their own (§1.5.1 step 4).
+        rows += [ProfileRow("", "", (s,)) for s in sessions if s.profile not in shown]
         oidc = tuple(k for k in self.store.keys() if k.startswith("oidc:"))
         return Listing(tuple(names), tuple(credential_names), tuple(sessions), tuple(rows), oidc)

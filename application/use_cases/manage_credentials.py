@@ -8,9 +8,10 @@ from application.bus import EventBus
 from application.ports import ConfigSource, SecretStore
 from application.session_cache import SessionCache
 from domain.credentials import Credentials, master_to_json
-from domain.errors import SourceProfileHasNoEffectError
+from domain.errors import SourceProfileHasNoEffectError, UsageError
 from domain.events import CredentialsRemoved, CredentialsStored, ProfileSectionAdded, SessionsDeleted
 from domain.items import credential_item
+from domain.sessions import KeyKind, classify_key
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,9 @@ class AddCredentials:
 
     def check(self, profile: str) -> None:
         """Refuse before prompting: keys on a profile with a source_profile are never used (§1.3 add)."""
+        if classify_key(profile) is not KeyKind.CREDENTIAL:
+            # Such an item would be taken for a cached session or SSO token, and purged.
+            raise UsageError(f"{profile!r} looks like a cached session or SSO token key; choose another profile name")
         section = self.config.load().section(profile)
         if section is not None and section.get("source_profile"):
             raise SourceProfileHasNoEffectError(profile, section.get("source_profile"))

@@ -7,6 +7,7 @@ traceback only under ``--debug``. Heavy modules (the container, boto3, structlog
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from collections.abc import Mapping
@@ -21,6 +22,7 @@ from domain.errors import (
     CredentialsMissingError,
     NestedSessionError,
     ProfileNotFoundError,
+    PromptError,
     UsageError,
 )
 from domain.role_chain import ResolveOptions
@@ -216,6 +218,8 @@ def cmd_add(rt: Runtime) -> int:
         secret = terminal.ask("Enter Secret Key: ", secret=True).strip()
         if not secret:
             raise UsageError("Missing value for the secret key")
+    if not (_printable_ascii(key_id) and _printable_ascii(secret)):
+        raise UsageError("access keys are printable ASCII; the values given are not")
     result = use_case(args.profile, Credentials(key_id, secret), add_config=args.add_config)
     print(f'Added credentials to profile "{args.profile}" in vault')
     if result.sessions_deleted:
@@ -229,7 +233,10 @@ def cmd_remove(rt: Runtime) -> int:
     if not args.sessions_only:
         if not args.force:
             # The seed's prompt: yes is the default, only n/no cancels.
-            answer = c.terminal().ask(f'Delete credentials for profile "{args.profile}"? (Y|n)')
+            try:
+                answer = c.terminal().ask(f'Delete credentials for profile "{args.profile}"? (Y|n)')
+            except PromptError as e:
+                raise PromptError("no terminal to confirm on: use --force to remove without asking") from e
             if answer.strip().lower() in ("n", "no"):
                 return 0
         c.remove_credentials()(args.profile)
@@ -295,6 +302,13 @@ def main(
 ) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     env = dict(os.environ if env is None else env)
+    if sys.stdout is None or sys.stdout.closed:  # `aws-vault ... >&-`
+        sys.stderr.write("aws-vault: error: stdout is closed\n")
+        return 1
+    bad = next((a for a in argv if not _is_utf8(a)), None)
+    if bad is not None:
+        sys.stderr.write(f"aws-vault: error: argument {bad!r} is not valid UTF-8, try --help\n")
+        return 1
     if argv and argv[0].startswith("--completion-"):
         return _completion(argv)
     if container is None and not env.get("AWS_VAULT"):
@@ -342,9 +356,27 @@ def main(
         label = f"{command_name}: " if command_name and not unlabeled else ""
         sys.stderr.write(f"aws-vault: error: {label}{e}\n")
         return 1
+    except OSError as e:  # stdout closed or full, a broken pipe: still one line, still exit 1
+        label = f"{command_name}: " if command_name else ""
+        with contextlib.suppress(OSError):
+            sys.stderr.write(f"aws-vault: error: {label}cannot write output: {e.strerror or e}\n")
+        return 1
     except KeyboardInterrupt:
         sys.stderr.write("\n")
         return 130
+
+
+def _printable_ascii(text: str) -> bool:
+    return text.isascii() and text.isprintable()
+
+
+def _is_utf8(text: str) -> bool:
+    """Undecodable bytes reach Python as lone surrogates (PEP 383)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _completion(argv: list[str]) -> int:

@@ -7,10 +7,11 @@ same before and after (the vault holds ``home``'s credentials and a cached sessi
 from __future__ import annotations
 
 import re
+import subprocess
 
 import pytest
 
-from tests.e2e.conftest import MFA_CODE, SEED_CONFIG, Vault, error_lines
+from tests.e2e.conftest import AWS_VAULT, MFA_CODE, SEED_CONFIG, Vault, error_lines
 
 pytestmark = pytest.mark.e2e
 
@@ -147,3 +148,12 @@ def test_known_but_unavailable_backend(stocked: Vault) -> None:
 def test_unknown_command(stocked: Vault) -> None:
     line = refused(stocked, "no-such-command")
     assert "no-such-command" in line and line.endswith(", try --help")
+
+
+def test_a_full_stdout_is_one_line_and_exit_1(vault: Vault) -> None:
+    vault.add("home")
+    with open("/dev/full", "w") as full:
+        done = subprocess.run([AWS_VAULT, "list"], env=vault.environ(), stdout=full, stderr=subprocess.PIPE,
+                              text=True, timeout=60, stdin=subprocess.DEVNULL, check=False)
+    assert done.returncode == 1
+    assert done.stderr.splitlines() == ["aws-vault: error: list: cannot write output: No space left on device"]

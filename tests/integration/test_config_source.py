@@ -472,3 +472,12 @@ def test_fake_records_calls_and_fails_on_demand() -> None:
     failing = FakeConfigSource(fail_with=ConfigSyntaxError("/c", 3, "bad"))
     with pytest.raises(ConfigSyntaxError):
         failing.load()
+
+
+@pytest.mark.parametrize("name", [" lead", "trail ", '"quoted"'])
+def test_add_profile_refuses_names_that_would_read_back_differently(tmp_path: Path, name: str) -> None:
+    path = tmp_path / "config"
+    path.write_text("[profile a]\nregion=us-east-1\n")
+    with pytest.raises(ConfigError, match="would not read back as itself"):
+        AwsConfigSource(str(path)).add_profile(name)
+    assert path.read_text() == "[profile a]\nregion=us-east-1\n"

@@ -53,3 +53,13 @@ def test_a_child_killed_by_a_signal_exits_128_plus_the_signal() -> None:
 def test_a_missing_command_is_gos_error_wording() -> None:
     with pytest.raises(CommandNotFoundError, match=r'^exec: "no-such-cmd-xyz": executable file not found in \$PATH$'):
         OsProcessRunner().run(["no-such-cmd-xyz"], {"PATH": "/nonexistent"})
+
+
+def test_a_command_that_cannot_be_executed_is_one_line(tmp_path: Path) -> None:
+    script = tmp_path / "no-shebang"
+    script.write_text("echo hi\n")
+    script.chmod(0o755)
+    from adapters.process_runner import CommandFailedError
+
+    with pytest.raises(CommandFailedError, match=r'^exec: ".*no-shebang": exec format error$'):
+        OsProcessRunner(use_execve=False).run([str(script)], dict(os.environ))

@@ -158,3 +158,23 @@ def test_events_never_carry_secrets() -> None:
     text = repr(w.events) + repr(creds) + str(creds)
     for secret in ("work-secret", "fake-secret-1", "fake-token-1", "fake-secret-2", "123456"):
         assert secret not in text
+
+
+def test_an_unreadable_cached_session_is_a_miss_and_gets_replaced() -> None:
+    from domain.errors import CorruptItemError
+
+    w = World("111111", "222222")
+    w.run("work")
+    [key] = [k for k in w.store.keys() if k.startswith("sts.")]
+    original_get = w.store.get
+
+    def get(k: str):  # type: ignore[no-untyped-def]
+        if k == key:
+            raise CorruptItemError(k, "not a compact JWE")
+        return original_get(k)
+
+    w.store.get = get  # type: ignore[method-assign]
+    w.run("work")
+    assert w.sts.ops == ["GetSessionToken", "GetSessionToken"]
+    [new_key] = [k for k in w.store.keys() if k.startswith("sts.")]
+    assert session_from_json(w.store.items[new_key].data, new_key).access_key_id == "ASIAFAKE0002"

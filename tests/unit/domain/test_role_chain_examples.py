@@ -257,3 +257,14 @@ def test_a_role_arn_that_is_not_a_role_names_the_profile_and_key(value: str) -> 
     config = parse(f"[profile p]\nsource_profile=q\nrole_arn={value}\n[profile q]\n")
     with pytest.raises(InvalidProfileValueError, match=r"^profile p: role_arn: not an IAM role ARN: "):
         resolve_profile(config, "p", stored={"q"})
+
+
+def test_mfa_process_is_inherited_from_the_source_profile() -> None:
+    # The fork's TestMfaProcessInheritedFromSourceProfile / ...NotOverriddenBySource (reference §9.2).
+    config = parse(
+        "[profile foo]\nmfa_serial=arn:aws:iam::1:mfa/u\nmfa_process=op item get 'AWS Login' --otp\n"
+        "[profile bar]\nsource_profile=foo\nrole_arn=arn:aws:iam::1:role/r\nmfa_serial=arn:aws:iam::1:mfa/u\n"
+        "[profile baz]\nsource_profile=foo\nrole_arn=arn:aws:iam::1:role/r\nmfa_process=target-otp\n"
+    )
+    assert resolve_profile(config, "bar", stored={"foo"}).mfa_process == "op item get 'AWS Login' --otp"
+    assert resolve_profile(config, "baz", stored={"foo"}).mfa_process == "target-otp"

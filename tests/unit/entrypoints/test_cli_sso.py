@@ -134,7 +134,7 @@ def test_list_sessions_shows_the_sso_session(world: World, capsys: pytest.Captur
     world.cli("export", "dev")
     capsys.readouterr()
     assert world.cli("list", "--sessions") == 0
-    assert capsys.readouterr().out == "sso.GetRoleCredentials:1h0m0s\n"
+    assert capsys.readouterr().out == f"oidc:{START}\nsso.GetRoleCredentials:1h0m0s\n"
 
 
 def test_clear_removes_sessions_and_oidc_tokens(world: World, capsys: pytest.CaptureFixture[str]) -> None:

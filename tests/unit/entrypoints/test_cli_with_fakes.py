@@ -345,3 +345,66 @@ def test_debug_logs_decisions_without_secrets(world: World, capsys: pytest.Captu
     assert "using GetSessionToken, expires in 8h0m0s" in err
     for secret in ("work-secret", "fake-secret-1", "fake-token-1", "fake-secret-2", "424242"):
         assert secret not in err
+
+
+def test_sessions_of_unknown_profiles_get_rows_of_their_own(world: World, capsys: pytest.CaptureFixture[str]) -> None:
+    world.store_keys("work")
+    world.cli("exec", "work", "--", "true")
+    world.store.remove("work")  # the session stays, its profile's keys are gone ...
+    world.config.config = world.config.config._replace(profiles=())  # ... and so is its section
+    capsys.readouterr()
+    assert world.cli("list") == 0
+    last = capsys.readouterr().out.splitlines()[-1].split()
+    assert last[:2] == ["-", "-"] and last[2].isdigit()
+
+
+def test_add_refuses_names_that_look_like_session_keys(world: World, capsys: pytest.CaptureFixture[str]) -> None:
+    env = {"AWS_ACCESS_KEY_ID": "AKIAX", "AWS_SECRET_ACCESS_KEY": "s"}
+    for name in ("ci session (1)", "oidc:https://x", "sts.GetSessionToken,d29yaw,,1700000000"):
+        assert world.cli("add", "--env", "--no-add-config", name, env=env) == 1
+        assert "looks like a cached session or SSO token key" in capsys.readouterr().err
+    assert world.store.items == {}
+
+
+def test_the_child_never_sees_the_file_store_passphrase(world: World) -> None:
+    world.store_keys("home")
+    assert world.cli("exec", "--no-session", "home", "--", "env", env={"AWS_VAULT_FILE_PASSPHRASE": "pw"}) == 0
+    assert "AWS_VAULT_FILE_PASSPHRASE" not in world.runner.calls[0].env
+
+
+def test_remove_without_a_terminal_points_to_force(world: World, capsys: pytest.CaptureFixture[str]) -> None:
+    world.store_keys("work")
+    # FakeTerminal with no scripted answer stands for "no terminal": make it raise like TtyTerminal does.
+    from domain.errors import PromptError
+
+    def no_tty(prompt: str, *, secret: bool = False) -> str:
+        raise PromptError("no terminal to prompt on")
+
+    world.terminal.ask = no_tty  # type: ignore[method-assign]
+    assert world.cli("remove", "work") == 1
+    assert capsys.readouterr().err == (
+        "aws-vault: error: remove: no terminal to confirm on: use --force to remove without asking\n"
+    )
+    assert list(world.store.items) == ["work"]
+
+
+def test_arguments_that_are_not_utf8_are_one_line_errors(world: World, capsys: pytest.CaptureFixture[str]) -> None:
+    assert world.cli("exec", "bad\udcff", "--", "true") == 1
+    assert capsys.readouterr().err.startswith("aws-vault: error: argument 'bad\\udcff' is not valid UTF-8")
+
+
+def test_mfa_codes_must_be_printable_ascii(world: World, capsys: pytest.CaptureFixture[str]) -> None:
+    world.store_keys("home")
+    assert world.cli("exec", "home", "-t", "12\x0734", "--", "true") == 1
+    assert "must be printable ASCII digits" in capsys.readouterr().err
+    assert world.sts.calls == []
+
+
+def test_huge_durations_are_one_line_errors(world: World, capsys: pytest.CaptureFixture[str]) -> None:
+    world.store_keys("home")
+    assert world.cli("exec", "home", "-d", "99999999999h", "--", "true") == 1
+    assert capsys.readouterr().err == (
+        'aws-vault: error: exec: --duration: invalid duration "99999999999h" (use a unit, e.g. 1h, 90m, 3600s)\n'
+    )
+    assert world.cli("list", env={"AWS_MIN_TTL": "-5m"}) == 1
+    assert "AWS_MIN_TTL must not be negative" in capsys.readouterr().err

@@ -81,3 +81,9 @@ def test_session_bus_probe_checks_the_socket(tmp_path: object) -> None:
     assert not s._session_bus({})
     assert not s._session_bus({"DBUS_SESSION_BUS_ADDRESS": "unix:path=/nonexistent/bus"})
     assert s._session_bus({"DBUS_SESSION_BUS_ADDRESS": "unix:abstract=/tmp/dbus-x,guid=1"})
+
+
+def test_settings_repr_never_shows_the_environment() -> None:
+    env = {"AWS_VAULT_BACKEND": "file", "AWS_VAULT_FILE_PASSPHRASE": "hunter2", "AWS_SECRET_ACCESS_KEY": "s3cr3t"}
+    text = repr(s.Settings.build(env))
+    assert "hunter2" not in text and "s3cr3t" not in text and "backend='file'" in text
