@@ -46,7 +46,7 @@ mfa_serial = {MFA}
 # What the file backend cannot avoid on a cached lookup: the console script's `re`, json, datetime, and
 # the cryptography primitives that decrypt the session (PBKDF2, AES key unwrap, AES-GCM).
 FILE_BACKEND_FLOOR = (
-    "import re, json, datetime, base64\n"
+    "import re, json, datetime\n"
     "from cryptography.hazmat.primitives.ciphers.aead import AESGCM\n"
     "from cryptography.hazmat.primitives.keywrap import aes_key_unwrap\n"
     "from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC\n"

@@ -21,7 +21,7 @@ _UNIT_US: dict[str, float] = {
     "m": 60_000_000.0,
     "h": 3_600_000_000.0,
 }
-_PART = re.compile(r"(\d+\.?\d*|\.\d+)(ns|us|µs|μs|ms|s|m|h)")
+_PART_PATTERN = r"(\d+\.?\d*|\.\d+)(ns|us|µs|μs|ms|s|m|h)"  # compiled on first use: most runs parse none
 
 ZERO = timedelta(0)
 _MAX_US = (2**63 - 1) // 1000
@@ -41,7 +41,7 @@ def parse_duration(text: str, where: str = "") -> timedelta:
     pos = 0
     total_us = 0.0
     while pos < len(s):
-        m = _PART.match(s, pos)
+        m = re.compile(_PART_PATTERN).match(s, pos)  # re caches the compiled pattern
         if m is None:
             raise InvalidDurationError(text, where)
         total_us += float(m.group(1)) * _UNIT_US[m.group(2)]

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import base64
 import json
 
+from domain.encoding import b64decode, b64encode
 from domain.errors import CorruptItemError
 from domain.records import Record
 
@@ -44,7 +44,7 @@ def envelope_to_json(item: Item) -> bytes:
     """The Go ``keyring.Item`` envelope JSON (``Data`` is padded standard base64), §4.1."""
     doc = {
         "Key": item.key,
-        "Data": base64.b64encode(item.data).decode(),
+        "Data": b64encode(item.data),
         "Label": item.label,
         "Description": item.description,
         "KeychainNotTrustApplication": item.keychain_not_trust_application,
@@ -59,7 +59,7 @@ def envelope_from_json(raw: bytes, key: str) -> Item:
         if not isinstance(doc, dict):
             raise ValueError("not an object")
         lowered = {str(k).lower(): v for k, v in doc.items()}
-        data = base64.b64decode(lowered.get("data") or "", validate=True)
+        data = b64decode(lowered.get("data") or "")
     except (ValueError, TypeError, UnicodeDecodeError) as e:
         raise CorruptItemError(key, "invalid item envelope") from e
     return Item(

@@ -6,13 +6,13 @@ namespace with long-term credentials and OIDC tokens, so every key is classified
 
 from __future__ import annotations
 
-import base64
 import binascii
 import enum
 import re
 from datetime import UTC, datetime, timedelta
 
 from domain.credentials import rfc3339_utc
+from domain.encoding import b64url_decode, b64url_encode
 from domain.items import Item
 from domain.records import Record
 
@@ -33,13 +33,13 @@ class KeyKind(enum.Enum):
 
 
 def _b64(text: str) -> str:
-    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+    return b64url_encode(text.encode())
 
 
 def _unb64(text: str) -> str:
     if "=" in text:
         raise ValueError("padded")
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode()
+    return b64url_decode(text).decode()
 
 
 class SessionKey(Record):

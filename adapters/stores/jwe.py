@@ -7,11 +7,11 @@ only when called; ``encrypt`` uses ``jwcrypto``, also imported only when called.
 
 from __future__ import annotations
 
-import base64
 import binascii
 import json
 from typing import Any
 
+from domain import encoding
 from domain.records import Record
 
 ALG = "PBES2-HS256+A128KW"
@@ -50,11 +50,11 @@ class Token(Record):
 
 def b64url_decode(text: str | bytes) -> bytes:
     raw = text.encode("ascii") if isinstance(text, str) else text
-    return base64.urlsafe_b64decode(raw + b"=" * (-len(raw) % 4))
+    return encoding.b64url_decode(raw)
 
 
 def b64url_encode(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+    return encoding.b64url_encode(raw)
 
 
 def parse(token: str | bytes) -> Token:
