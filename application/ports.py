@@ -81,6 +81,34 @@ class TokenService(Protocol):
         """AssumeRoleWithWebIdentity (unsigned). Raises ``StsRequestError``."""
 
 
+class FederationService(Protocol):
+    """The AWS calls ``login`` makes on credentials that cannot sign in to the console as they are (§7)."""
+
+    @abstractmethod
+    def caller_arn(self, source: Credentials, target: StsTarget) -> str:
+        """sts:GetCallerIdentity signed with ``source``: the caller's ARN. Raises ``StsRequestError``."""
+
+    @abstractmethod
+    def user_name(self, source: Credentials, target: StsTarget) -> str:
+        """iam:GetUser (no name: the caller) signed with ``source``. Raises ``StsRequestError`` (op ``GetUser``),
+        whose message keeps AWS's text: an ``AccessDenied`` still names the user."""
+
+    @abstractmethod
+    def federation_token(
+        self, source: Credentials, target: StsTarget, name: str, policy: str, duration: timedelta
+    ) -> Credentials:
+        """sts:GetFederationToken signed with ``source``. Raises ``StsRequestError``."""
+
+
+class ConsoleSignin(Protocol):
+    """The AWS sign-in federation endpoint (``getSigninToken``)."""
+
+    @abstractmethod
+    def signin_token(self, federation_url: str, session: Credentials) -> str:
+        """A sign-in token for ``session``. Raises ``LoginError`` (non-200 answer, no ``SigninToken``,
+        endpoint unreachable); the message never holds the request URL, which carries the secret."""
+
+
 class ExternalCommands(Protocol):
     """Shell commands and files named in the config (credential_process, mfa_process, web identity)."""
 

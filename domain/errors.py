@@ -175,3 +175,7 @@ class SsoSignInTimeoutError(SsoError):
         super().__init__(
             f"the SSO authorization for {start_url} was not approved within {seconds}s; run the command again"
         )
+
+
+class LoginError(AwsVaultError):
+    """``login`` could not turn credentials into a console sign-in URL (§7). Never carries the URL's token."""

@@ -174,9 +174,12 @@ def _sso_step(p: ProfileConfig) -> SsoRoleCredentials:
 
 
 class _Planner:
-    def __init__(self, target: ProfileConfig, stored: Collection[str], no_session: bool) -> None:
+    def __init__(
+        self, target: ProfileConfig, stored: Collection[str], no_session: bool, no_session_for: str = ""
+    ) -> None:
         self.stored = stored
         self.no_session = no_session
+        self.no_session_for = no_session_for
         self.notes: list[str] = []
         self.chained_mfa = ""
         # consumer[name] = the profile that uses `name` as its source, in this resolution.
@@ -198,6 +201,10 @@ class _Planner:
     def _can_use_session_token(self, p: ProfileConfig) -> tuple[bool, str]:
         if self.no_session:
             return False, "sessions are disabled"
+        if p.name == self.no_session_for:
+            # aws-vault's DisableSessionsForProfile (used by login, §7): a GetSessionToken session
+            # cannot sign in to the console, but a source profile further down may still prime one.
+            return False, "sessions are disabled for this profile"
         consumer = self.consumer.get(p.name)
         if consumer is not None:
             if not consumer.mfa_serial:
@@ -291,8 +298,13 @@ class _Planner:
         return steps
 
 
-def build_plan(profile: ProfileConfig, stored: Collection[str], *, no_session: bool = False) -> Plan:
-    """The steps that produce ``profile``'s credentials, given which keys are stored."""
-    planner = _Planner(profile, stored, no_session)
+def build_plan(
+    profile: ProfileConfig, stored: Collection[str], *, no_session: bool = False, no_session_for: str = ""
+) -> Plan:
+    """The steps that produce ``profile``'s credentials, given which keys are stored.
+
+    ``no_session`` disables GetSessionToken everywhere; ``no_session_for`` only for the profile so named.
+    """
+    planner = _Planner(profile, stored, no_session, no_session_for)
     steps = planner.steps_for(profile)
     return Plan(profile.name, tuple(steps), tuple(planner.notes), profile.region)

@@ -19,6 +19,7 @@ from adapters.clock import SystemClock
 from adapters.commands import ShellCommands
 from adapters.config.aws_config_source import AwsConfigSource
 from adapters.console import StderrConsole
+from adapters.console_signin import UrllibConsoleSignin
 from adapters.process_runner import OsProcessRunner
 from adapters.prompts.gui import KdialogMfaPrompt, OsascriptMfaPrompt, WinCredUiMfaPrompt, ZenityMfaPrompt
 from adapters.prompts.terminal import TerminalMfaPrompt, TtyTerminal
@@ -31,6 +32,7 @@ from adapters.stores.kwallet_store import KWalletSecretStore
 from adapters.stores.pass_store import PassSecretStore
 from adapters.stores.secret_service_store import SecretServiceSecretStore
 from adapters.stores.wincred_store import WinCredSecretStore
+from adapters.sts.boto3_federation_service import Boto3FederationService
 from adapters.sts.boto3_token_service import Boto3TokenService
 from application.bus import EventBus
 from application.pipeline import CredentialPipeline
@@ -42,6 +44,7 @@ from application.use_cases.clear_sessions import ClearSessions
 from application.use_cases.exec_profile import RunCommand
 from application.use_cases.get_credentials import GetCredentials, ResolveProfile
 from application.use_cases.list_profiles import ListProfiles
+from application.use_cases.login import SignInToConsole
 from application.use_cases.manage_credentials import AddCredentials, DeleteSessions, RemoveCredentials
 from domain.plan import AssumeRoleWithWebIdentity, CredentialProcess, SsoRoleCredentials
 from entrypoints.settings import Settings, choose_prompt
@@ -181,3 +184,8 @@ class Container(containers.DeclarativeContainer):
     )
     list_profiles = providers.Factory(ListProfiles, config=config_source, store=secret_store, cache=session_cache)
     run_command = providers.Factory(RunCommand, runner=process_runner, bus=bus)
+    federation_service = providers.Singleton(Boto3FederationService, env=env)
+    console_signin = providers.Singleton(UrllibConsoleSignin)
+    sign_in_to_console = providers.Factory(
+        SignInToConsole, federation=federation_service, signin=console_signin, config=config_source, env=env, bus=bus
+    )

@@ -28,6 +28,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from tests.local_http import LocalHttpServer
+
 OPS = {
     ("POST", "/client/register"): "RegisterClient",
     ("POST", "/device_authorization"): "StartDeviceAuthorization",
@@ -68,7 +70,7 @@ def _oauth_error(code: str, error: str, description: str) -> _Failure:
 
 
 @dataclass
-class FakeSsoServer:
+class FakeSsoServer(LocalHttpServer):
     # Scripting
     pending: int = 1  # AuthorizationPendingException answers per device code before the token
     slow_down: int = 0  # SlowDownException answers per device code, before the pending ones
@@ -93,43 +95,11 @@ class FakeSsoServer:
         self._ids = itertools.count(1)
         self._server: ThreadingHTTPServer | None = None
 
-    # Lifecycle
-
-    def start(self) -> FakeSsoServer:
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                fake._handle(self)
-
-            def do_POST(self) -> None:
-                fake._handle(self)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> FakeSsoServer:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+    # Lifecycle: start()/stop() and the context manager come from LocalHttpServer.
 
     @property
     def url(self) -> str:
-        assert self._server is not None, "start() the server first"
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return self.base_url
 
     # Inspection
 

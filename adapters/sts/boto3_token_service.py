@@ -35,6 +35,8 @@ _METHODS = {
     "GetSessionToken": "get_session_token",
     "AssumeRole": "assume_role",
     "AssumeRoleWithWebIdentity": "assume_role_with_web_identity",
+    "GetCallerIdentity": "get_caller_identity",  # login (adapters/sts/boto3_federation_service.py)
+    "GetFederationToken": "get_federation_token",
 }
 
 
@@ -168,10 +170,13 @@ class Boto3TokenService(BotocoreAdapter, TokenService):
             )
 
     def _call(self, op: str, source: Credentials | None, target: StsTarget, params: dict[str, Any]) -> Credentials:
+        return _credentials(self._request(op, source, target, params)["Credentials"])
+
+    def _request(self, op: str, source: Credentials | None, target: StsTarget, params: dict[str, Any]) -> Any:
+        """The raw STS response; errors become ``StsRequestError`` with the secrets scrubbed."""
         secrets = [s for s in (source.secret_access_key, source.session_token) if s] if source else []
         secrets += [params["WebIdentityToken"]] if "WebIdentityToken" in params else []
-        response = invoke(lambda: self._client(source, target), op, _METHODS[op], params, secrets, _sts_error)
-        return _credentials(response["Credentials"])
+        return invoke(lambda: self._client(source, target), op, _METHODS[op], params, secrets, _sts_error)
 
 
 def _sts_error(op: str, code: str, message: str, _status: int) -> StsRequestError:

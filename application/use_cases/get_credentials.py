@@ -20,6 +20,7 @@ class CredentialsRequest(Record):
     profile: str
     options: ResolveOptions = ResolveOptions()
     no_session: bool = False
+    no_session_for: str = ""  # login: no GetSessionToken for this profile only (§7)
 
 
 class ResolvedCredentials(Record):
@@ -49,7 +50,8 @@ class ResolveProfile:
         profile = resolve_profile(
             config, request.profile, env=self.env, options=request.options, stored=stored
         )
-        return profile, build_plan(profile, stored, no_session=request.no_session)
+        plan = build_plan(profile, stored, no_session=request.no_session, no_session_for=request.no_session_for)
+        return profile, plan
 
 
 class GetCredentials:

@@ -130,7 +130,11 @@ def _request(args: argparse.Namespace, profile: str) -> CredentialsRequest:
         session_ttl=_duration(getattr(args, "session_ttl", None), "session-ttl"),
         assume_role_ttl=_duration(getattr(args, "assume_role_ttl", None), "assume-role-ttl"),
     )
-    return CredentialsRequest(profile=profile, options=options, no_session=args.no_session)
+    # login: the target's own GetSessionToken session cannot sign in to the console (§7 step 2).
+    no_session_for = profile if args.command == "login" else ""
+    return CredentialsRequest(
+        profile=profile, options=options, no_session=args.no_session, no_session_for=no_session_for
+    )
 
 
 def _resolve_credentials(rt: Runtime, profile: str) -> ResolvedCredentials:
@@ -283,6 +287,49 @@ def cmd_clear(rt: Runtime) -> int:
     return 0
 
 
+def cmd_login(rt: Runtime) -> int:
+    """Open (or print) an AWS console sign-in URL (§7). No ``AWS_VAULT`` check: it works inside ``exec``."""
+    from application.use_cases.login import ConsoleLoginRequest, environment_credentials, sts_target
+    from domain.errors import LoginError
+    from domain.login import console_ready, federation_duration, redact_signin_token
+
+    args, env = rt.args, rt.env
+    profile = args.profile or env.get("AWS_PROFILE", "")  # the fork's default
+    flag = _duration(args.duration, "duration") or _duration(args.federation_token_ttl, "federation-token-ttl")
+    duration = federation_duration(flag, env.get("AWS_FEDERATION_TOKEN_TTL", ""))
+    c = rt.container
+    sign_in = c.sign_in_to_console()
+    try:
+        if profile:
+            resolved = _resolve_credentials(rt, profile)
+            config, creds, ready = resolved.profile, resolved.credentials, console_ready(resolved.plan)
+        else:
+            found = environment_credentials(env)
+            if found is None:
+                raise UsageError("argument 'profile' not provided, nor any AWS env vars found. Try --help")
+            config, creds, ready = sign_in.environment_profile(_request(args, "").options), found, False
+    except ConfigError as e:
+        raise _load_config_errors(e) from e
+    request = ConsoleLoginRequest(
+        profile=config.name,
+        credentials=creds,
+        console_ready=ready,
+        target=sts_target(config),
+        region=config.region,
+        path=args.path,
+        federation_duration=duration,
+        federation_url=env.get("AWS_VAULT_FEDERATION_URL", ""),
+    )
+    url = sign_in(request)
+    if rt.sso_stdout:  # --stdout or AWS_VAULT_STDOUT
+        sys.stdout.write(f"{url}\n")
+        return 0
+    if not c.browser().open(url):
+        # aws-vault prints the whole URL here; its SigninToken is a bearer credential, so we hide it.
+        raise LoginError(f"Failed to open {redact_signin_token(url)}: no browser could be started")
+    return 0
+
+
 COMMANDS = {
     "exec": cmd_exec,
     "export": cmd_export,
@@ -292,6 +339,7 @@ COMMANDS = {
     "list": cmd_list,
     "ls": cmd_list,
     "clear": cmd_clear,
+    "login": cmd_login,
 }
 
 
@@ -411,4 +459,11 @@ def _quick_credential_process(profile: str, env: Mapping[str, str]) -> bool:
 
 
 def run() -> None:
+    """The console script. A served credential_process lookup skips interpreter teardown (~2 ms)."""
+    argv, env = sys.argv[1:], os.environ
+    if not env.get("AWS_VAULT") and credential_process_profile(argv) is not None:
+        code = main(argv)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
     sys.exit(main())

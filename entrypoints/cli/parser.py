@@ -129,6 +129,20 @@ def build_parser() -> argparse.ArgumentParser:
     _sso_stdout_flag(exp)
     exp.add_argument("profile", help="Name of the profile")
 
+    lg = sub.add_parser("login", parents=[common], help="Generate a login link for the AWS Console",
+                        description="Generate a login link for the AWS Console")
+    _session_flags(lg)
+    lg.add_argument("-f", "--federation-token-ttl", metavar="DURATION",
+                    help="v4 alias: expiration time for the console session ($AWS_FEDERATION_TOKEN_TTL)")
+    lg.add_argument("--assume-role-ttl", metavar="DURATION",
+                    help="v4 alias: expiration time for the assumed role ($AWS_ASSUME_ROLE_TTL)")
+    lg.add_argument("--path", default="", help="The AWS service you would like access, e.g. ec2/home")
+    lg.add_argument("-s", "--stdout", action="store_true",
+                    help="Print login URL to stdout instead of opening in default browser ($AWS_VAULT_STDOUT)")
+    lg.add_argument("profile", nargs="?", default=None,
+                    help="Name of the profile ($AWS_PROFILE). If none given, credentials will be sourced from "
+                         "env vars")
+
     cl = sub.add_parser("clear", parents=[common], help="Clear temporary credentials from the secure keystore",
                         description="Clear temporary credentials from the secure keystore")
     cl.add_argument("profile", nargs="?", default="", help="Name of the profile")
