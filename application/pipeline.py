@@ -13,7 +13,6 @@ from typing import Any
 from application.bus import EventBus
 from application.ports import AssumeRoleRequest, Clock, ExternalCommands, MfaPrompt, SecretStore, TokenService
 from application.session_cache import SessionCache
-from application.sources import unix_nano_session_name
 from domain.credentials import Credentials, master_from_json
 from domain.errors import AwsVaultError, CredentialsMissingError, MfaError
 from domain.events import (
@@ -24,7 +23,7 @@ from domain.events import (
     SourceUsed,
     StoredKeysUsed,
 )
-from domain.plan import AssumeRole, GetSessionToken, Plan, Step, UseStoredKeys
+from domain.plan import AssumeRole, GetSessionToken, Plan, Step, UseStoredKeys, default_session_name
 
 SourceFunction = Callable[[Any], Credentials]
 
@@ -119,7 +118,7 @@ class CredentialPipeline:
                 SessionTokenObtained(step.profile, creds.masked_key_id, creds.expiration, bool(code))
             )
             return creds
-        session_name = step.session_name or unix_nano_session_name(self.clock)
+        session_name = step.session_name or default_session_name(self.clock.now())
         request = AssumeRoleRequest(
             role_arn=step.role_arn,
             session_name=session_name,

@@ -12,16 +12,11 @@ from application.ports import Clock, ExternalCommands, TokenService
 from domain.credential_process import CredentialProcessError, parse_output
 from domain.credentials import Credentials
 from domain.errors import ExternalCommandError
-from domain.plan import AssumeRoleWithWebIdentity, CredentialProcess
+from domain.plan import AssumeRoleWithWebIdentity, CredentialProcess, default_session_name
 
 # Profiles whose credential_process is running in an ancestor process. aws-vault re-enters itself forever
 # when a profile's credential_process calls `aws-vault export` on the same profile (aws-vault#1176).
 GUARD_VARIABLE = "AWS_VAULT_CREDENTIAL_PROCESS_PROFILES"
-
-
-def unix_nano_session_name(clock: Clock) -> str:
-    """aws-vault's default RoleSessionName: the time in Unix nanoseconds (§2.7.3)."""
-    return str(int(clock.now().timestamp() * 1_000_000) * 1000)
 
 
 class WebIdentitySource:
@@ -40,7 +35,7 @@ class WebIdentitySource:
                 token = self.commands.run_shell(step.token_process)
         except ExternalCommandError as e:
             raise ExternalCommandError(f"profile {step.profile}: {key}: {e}") from e
-        session_name = step.session_name or unix_nano_session_name(self.clock)
+        session_name = step.session_name or default_session_name(self.clock.now())
         return self.sts.assume_role_with_web_identity(step.target, step.role_arn, session_name, step.duration, token)
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection
-from datetime import timedelta
+from datetime import datetime, timedelta
 from itertools import pairwise
 
 from domain.durations import format_duration
@@ -150,6 +150,11 @@ class Plan(Record):
     @property
     def mfa_serials(self) -> tuple[str, ...]:
         return tuple(s.mfa_serial for s in self.steps if isinstance(s, GetSessionToken | AssumeRole) and s.mfa_serial)
+
+
+def default_session_name(now: datetime) -> str:
+    """aws-vault's default RoleSessionName: the time in Unix nanoseconds (§2.7.3)."""
+    return str(int(now.timestamp() * 1_000_000) * 1000)
 
 
 def _target(p: ProfileConfig) -> StsTarget:

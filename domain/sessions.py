@@ -7,9 +7,9 @@ namespace with long-term credentials and OIDC tokens, so every key is classified
 from __future__ import annotations
 
 import binascii
-import enum
 import re
 from datetime import UTC, datetime, timedelta
+from typing import Final
 
 from domain.credentials import rfc3339_utc
 from domain.encoding import b64url_decode, b64url_encode
@@ -25,11 +25,13 @@ SSO_ROLE_CREDENTIALS = "sso.GetRoleCredentials"
 CREDENTIAL_PROCESS = "credential_process"
 
 
-class KeyKind(enum.Enum):
-    CREDENTIAL = "credential"
-    SESSION = "session"
-    LEGACY_SESSION = "legacy-session"
-    OIDC_TOKEN = "oidc-token"
+class KeyKind:
+    """What a store key holds. Plain constants: an ``Enum`` costs ~0.3 ms to define on every start."""
+
+    CREDENTIAL: Final = "credential"
+    SESSION: Final = "session"
+    LEGACY_SESSION: Final = "legacy-session"
+    OIDC_TOKEN: Final = "oidc-token"
 
 
 def _b64(text: str) -> str:
@@ -80,7 +82,7 @@ _LEGACY = (
 )
 
 
-def classify_key(key: str) -> KeyKind:
+def classify_key(key: str) -> str:
     """Classify a store key the way aws-vault does (§3)."""
     if key.startswith("oidc:"):
         return KeyKind.OIDC_TOKEN

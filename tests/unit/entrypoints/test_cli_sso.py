@@ -51,7 +51,7 @@ class World:
     def cli(self, *argv: str, env: dict[str, str] | None = None) -> int:
         return main(list(argv), env={"HOME": "/nonexistent", **(env or {})}, container=self.container)
 
-    def kinds(self) -> list[KeyKind]:
+    def kinds(self) -> list[str]:
         return [classify_key(k) for k in self.store.items]
 
 
