@@ -12,7 +12,6 @@ import time
 from collections.abc import Callable, Iterator
 from datetime import datetime
 
-from adapters.atomic_write import write_atomically
 from adapters.stores import jwe
 from application.ports import SecretStore
 from domain.errors import CorruptItemError, ItemNotFoundError, StoreError, WrongPassphraseError
@@ -174,6 +173,8 @@ class FileSecretStore(SecretStore):
             os.makedirs(self.directory, mode=0o700, exist_ok=True)
         except OSError as e:
             raise _io_error("create", self.directory, e) from e
+        from adapters.atomic_write import write_atomically  # writers only: reads stay cheap
+
         try:
             write_atomically(path, data, 0o600, _TEMP_PREFIX + os.urandom(8).hex())
         except OSError as e:

@@ -28,7 +28,7 @@ from domain.errors import (
 from domain.role_chain import ResolveOptions
 from entrypoints import __version__ as VERSION
 from entrypoints.cli import formats
-from entrypoints.cli.quick import credential_process_profile
+from entrypoints.cli.quick import credential_process_profile, serve_cached
 from entrypoints.settings import BackendChoiceError, Settings, check_prompt
 
 GLOBAL_FLAGS = (
@@ -347,6 +347,8 @@ def main(
     argv: list[str] | None = None,
     env: Mapping[str, str] | None = None,
     container: Container | None = None,
+    *,
+    try_cached: bool = True,
 ) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     env = dict(os.environ if env is None else env)
@@ -359,9 +361,9 @@ def main(
         return 1
     if argv and argv[0].startswith("--completion-"):
         return _completion(argv)
-    if container is None and not env.get("AWS_VAULT"):
+    if try_cached and container is None and not env.get("AWS_VAULT"):
         profile = credential_process_profile(argv)
-        if profile is not None and _quick_credential_process(profile, env):
+        if profile is not None and serve_cached(profile, env):
             return 0
     from entrypoints.cli.parser import APP_HELP, ParseError, build_parser, help_long, split_command
 
@@ -443,27 +445,8 @@ def _completion(argv: list[str]) -> int:
     return 0
 
 
-def _quick_credential_process(profile: str, env: Mapping[str, str]) -> bool:
-    """Serve a cached session without argparse or the container; ``False`` means take the full path."""
-    from application.use_cases.get_credentials import CredentialsRequest
-    from entrypoints.cli.fast_path import cached_credentials
-
-    try:
-        found = cached_credentials(Settings.build(env), CredentialsRequest(profile), "")
-    except AwsVaultError:
-        return False  # the full path reports it, with the command's label
-    if found is None:
-        return False
-    sys.stdout.write(formats.credential_process_json(found.credentials))
-    return True
-
-
 def run() -> None:
-    """The console script. A served credential_process lookup skips interpreter teardown (~2 ms)."""
-    argv, env = sys.argv[1:], os.environ
-    if not env.get("AWS_VAULT") and credential_process_profile(argv) is not None:
-        code = main(argv)
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(code)
-    sys.exit(main())
+    """Console-script entry kept for ``python -m entrypoints.cli``; see ``entrypoints.cli.quick.run``."""
+    from entrypoints.cli.quick import run as quick_run
+
+    quick_run()

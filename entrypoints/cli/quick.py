@@ -1,4 +1,4 @@
-"""Recognise a bare ``credential_process`` lookup without building the argparse parser.
+"""The console script's entry, and the cached ``credential_process`` lookup without argparse.
 
 ``aws-vault export --format=json PROFILE`` and ``aws-vault exec --json PROFILE`` (any order, nothing
 else on the line) are what SDKs run on every call. Building the full parser costs ~10 ms (argparse,
@@ -6,6 +6,10 @@ shutil, locale); anything this matcher does not recognise goes through the full 
 """
 
 from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping
 
 
 def credential_process_profile(argv: list[str]) -> str | None:
@@ -29,3 +33,48 @@ def credential_process_profile(argv: list[str]) -> str | None:
     if len(rest) != 1 or rest[0].startswith("-") or not rest[0]:
         return None
     return rest[0]
+
+
+def serve_cached(profile: str, env: Mapping[str, str]) -> bool:
+    """Print a cached session as credential_process JSON; ``False`` means take the full path."""
+    from application.use_cases.get_credentials import CredentialsRequest
+    from domain.errors import AwsVaultError
+    from entrypoints.cli.fast_path import cached_credentials
+    from entrypoints.cli.formats import credential_process_json
+    from entrypoints.settings import Settings
+
+    try:
+        found = cached_credentials(Settings.build(env), CredentialsRequest(profile), "")
+    except AwsVaultError:
+        return False  # the full path reports it, with the command's label
+    if found is None:
+        return False
+    sys.stdout.write(credential_process_json(found.credentials))
+    return True
+
+
+def run() -> None:
+    """``aws-vault``: a cached credential_process lookup never loads the full CLI (``main.py``)."""
+    argv, env = sys.argv[1:], os.environ
+    lookup = not env.get("AWS_VAULT") and credential_process_profile(argv) is not None
+    served = False
+    if lookup and sys.stdout is not None:
+        profile = credential_process_profile(argv)
+        assert profile is not None
+        served = serve_cached(profile, env)
+    if served:
+        code = 0
+    else:
+        from entrypoints.cli.main import main
+
+        code = main(argv, try_cached=False)
+    if lookup:
+        # SDKs run this on every call: skip interpreter teardown (~2 ms) once output is flushed.
+        for stream in (sys.stdout, sys.stderr):
+            if stream is not None:
+                try:
+                    stream.flush()
+                except OSError:
+                    code = code or 1
+        os._exit(code)
+    sys.exit(code)
