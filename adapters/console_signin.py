@@ -6,8 +6,10 @@ name the endpoint only, and library exceptions are not chained (a ``--debug`` tr
 
 from __future__ import annotations
 
+import http.client
 import json
 import urllib.error
+import urllib.parse
 import urllib.request
 
 from application.ports import ConsoleSignin
@@ -23,17 +25,17 @@ class UrllibConsoleSignin(ConsoleSignin):
         self._timeout = timeout
 
     def signin_token(self, federation_url: str, session: Credentials) -> str:
-        if not federation_url.startswith(("https://", "http://")):
-            raise LoginError(f"the federation endpoint must be an http(s) URL, got {federation_url!r}")
-        request = urllib.request.Request(f"{federation_url}?{signin_token_query(session)}", method="GET")  # noqa: S310 - checked above
+        _check_endpoint(federation_url)
         failure = ""
         try:
+            # Built inside the try: a malformed URL must not escape with the secret-bearing query in its text.
+            request = urllib.request.Request(f"{federation_url}?{signin_token_query(session)}", method="GET")  # noqa: S310
             with urllib.request.urlopen(request, timeout=self._timeout) as response:  # noqa: S310
                 status, reason, body = response.status, response.reason, response.read()
         except urllib.error.HTTPError as e:
             status, reason, body = e.code, e.reason, b""
             e.close()
-        except (urllib.error.URLError, OSError, ValueError) as e:
+        except (urllib.error.URLError, OSError, ValueError, http.client.HTTPException) as e:
             cause = getattr(e, "reason", None) or e
             failure = f"Call to getSigninToken failed: could not reach {federation_url} ({_describe(cause)})"
         if failure:
@@ -48,6 +50,24 @@ class UrllibConsoleSignin(ConsoleSignin):
         if not isinstance(token, str):
             raise LoginError(EXPECTED)
         return token
+
+
+def _check_endpoint(url: str) -> None:
+    """An http(s) URL with a host and no query, fragment or white space (the query is ours to add)."""
+    try:
+        parts = urllib.parse.urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a bad port
+    except ValueError:
+        parts = None
+    if (
+        parts is None
+        or parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or parts.query
+        or parts.fragment
+        or any(c.isspace() or ord(c) < 32 for c in url)
+    ):
+        raise LoginError(f"the federation endpoint must be a plain http(s) URL, got {url!r}")
 
 
 def _describe(cause: object) -> str:

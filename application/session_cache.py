@@ -92,7 +92,7 @@ class SessionCache:
         """Current-format sessions in store order (``list`` does not purge, §1.5.1)."""
         out: list[SessionKey] = []
         for key in self.store.keys():
-            if classify_key(key) is KeyKind.SESSION:
+            if classify_key(key) == KeyKind.SESSION:
                 parsed = SessionKey.parse(key)
                 if parsed is not None:
                     out.append(parsed)

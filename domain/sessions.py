@@ -101,9 +101,9 @@ def is_fresh(expiration: datetime, now: datetime, min_ttl: timedelta) -> bool:
 def is_purgeable(key: str, now: datetime) -> bool:
     """Legacy keys and expired current-format keys are purged on every cache read/write (§3.2)."""
     kind = classify_key(key)
-    if kind is KeyKind.LEGACY_SESSION:
+    if kind == KeyKind.LEGACY_SESSION:
         return True
-    if kind is KeyKind.SESSION:
+    if kind == KeyKind.SESSION:
         parsed = SessionKey.parse(key)
         return parsed is not None and parsed.expires <= now
     return False

@@ -32,8 +32,8 @@ class Boto3FederationService(Boto3TokenService, FederationService):
     def user_name(self, source: Credentials, target: StsTarget) -> str:
         secrets = [s for s in (source.secret_access_key, source.session_token) if s]
         response = invoke(lambda: self._iam_client(source, target), "GetUser", "get_user", {}, secrets, _sts_error)
-        name: str = response["User"]["UserName"]
-        return name
+        name = response.get("User", {}).get("UserName") or ""  # the root account has none
+        return str(name)
 
     def _iam_client(self, source: Credentials, target: StsTarget) -> Any:
         env = self.environ

@@ -41,7 +41,7 @@ class ClearSessions:
         session_kinds = (KeyKind.SESSION, KeyKind.LEGACY_SESSION)
         sessions = sum(self._remove(k) for k in keys if classify_key(k) in session_kinds)
         self.bus.publish(SessionsDeleted("", sessions))
-        return sessions + sum(self._remove_token(k) for k in keys if classify_key(k) is KeyKind.OIDC_TOKEN)
+        return sessions + sum(self._remove_token(k) for k in keys if classify_key(k) == KeyKind.OIDC_TOKEN)
 
     def _start_url(self, profile: str) -> str:
         config = self.config.load()

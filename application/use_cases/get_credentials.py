@@ -31,7 +31,7 @@ class ResolvedCredentials(Record):
 
 def stored_credential_names(store: SecretStore) -> list[str]:
     """Keys that are long-term credentials (neither sessions nor OIDC tokens), in store order."""
-    return [k for k in store.keys() if classify_key(k) is KeyKind.CREDENTIAL]
+    return [k for k in store.keys() if classify_key(k) == KeyKind.CREDENTIAL]
 
 
 class ResolveProfile:

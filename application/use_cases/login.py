@@ -104,6 +104,7 @@ class SignInToConsole:
     def _user_name(self, creds: Credentials, target: StsTarget, arn: str) -> str:
         """iam:GetUser; denied, the user named in the denial; otherwise the caller ARN's last element."""
         try:
-            return self.federation.user_name(creds, target)
+            name = self.federation.user_name(creds, target)
         except StsRequestError as e:
             return user_name_from_denial(str(e)) or user_name_from_arn(arn)
+        return name or user_name_from_arn(arn)  # GetUser without a UserName (the root account)

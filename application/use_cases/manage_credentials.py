@@ -29,7 +29,7 @@ class AddCredentials:
 
     def check(self, profile: str) -> None:
         """Refuse before prompting: keys on a profile with a source_profile are never used (§1.3 add)."""
-        if classify_key(profile) is not KeyKind.CREDENTIAL:
+        if classify_key(profile) != KeyKind.CREDENTIAL:
             # Such an item would be taken for a cached session or SSO token, and purged.
             raise UsageError(f"{profile!r} looks like a cached session or SSO token key; choose another profile name")
         section = self.config.load().section(profile)

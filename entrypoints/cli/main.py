@@ -295,7 +295,9 @@ def cmd_login(rt: Runtime) -> int:
 
     args, env = rt.args, rt.env
     profile = args.profile or env.get("AWS_PROFILE", "")  # the fork's default
-    flag = _duration(args.duration, "duration") or _duration(args.federation_token_ttl, "federation-token-ttl")
+    flag = _duration(args.duration, "duration")
+    if flag is None:
+        flag = _duration(args.federation_token_ttl, "federation-token-ttl")
     duration = federation_duration(flag, env.get("AWS_FEDERATION_TOKEN_TTL", ""))
     c = rt.container
     sign_in = c.sign_in_to_console()

@@ -43,6 +43,8 @@ def serve_cached(profile: str, env: Mapping[str, str]) -> bool:
     from entrypoints.cli.formats import credential_process_json
     from entrypoints.settings import Settings
 
+    if env.get("AWS_VAULT_STDOUT", "").lower() not in ("", "1", "t", "true", "0", "f", "false"):
+        return False  # the full path reports the bad value (Go's ParseBool forms)
     try:
         found = cached_credentials(Settings.build(env), CredentialsRequest(profile), "")
     except AwsVaultError:
@@ -58,13 +60,17 @@ def run() -> None:
     argv, env = sys.argv[1:], os.environ
     lookup = not env.get("AWS_VAULT") and credential_process_profile(argv) is not None
     served = False
+    code = 0
     if lookup and sys.stdout is not None:
         profile = credential_process_profile(argv)
         assert profile is not None
-        served = serve_cached(profile, env)
-    if served:
-        code = 0
-    else:
+        try:
+            served = serve_cached(profile, env)
+            sys.stdout.flush()
+        except OSError as e:  # stdout full or gone: one line, as the full path says it
+            served, code = True, 1
+            _say(f"aws-vault: error: {argv[0]}: cannot write output: {e.strerror or e}")
+    if not served:
         from entrypoints.cli.main import main
 
         code = main(argv, try_cached=False)
@@ -74,7 +80,17 @@ def run() -> None:
             if stream is not None:
                 try:
                     stream.flush()
-                except OSError:
-                    code = code or 1
+                except OSError as e:
+                    if code == 0:
+                        code = 1
+                        _say(f"aws-vault: error: {argv[0]}: cannot write output: {e.strerror or e}")
         os._exit(code)
     sys.exit(code)
+
+
+def _say(line: str) -> None:
+    try:
+        sys.stderr.write(line + "\n")
+        sys.stderr.flush()
+    except (OSError, AttributeError):
+        pass

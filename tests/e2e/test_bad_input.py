@@ -157,3 +157,21 @@ def test_a_full_stdout_is_one_line_and_exit_1(vault: Vault) -> None:
                               text=True, timeout=60, stdin=subprocess.DEVNULL, check=False)
     assert done.returncode == 1
     assert done.stderr.splitlines() == ["aws-vault: error: list: cannot write output: No space left on device"]
+
+
+def test_a_full_stdout_on_a_cached_lookup_is_one_line(vault: Vault) -> None:
+    vault.add("home")
+    vault.cache_session("home")
+    with open("/dev/full", "w") as full:
+        done = subprocess.run([AWS_VAULT, "export", "--format=json", "home"], env=vault.environ(), stdout=full,
+                              stderr=subprocess.PIPE, text=True, timeout=60, stdin=subprocess.DEVNULL, check=False)
+    assert done.returncode == 1
+    assert done.stderr.splitlines() == ["aws-vault: error: export: cannot write output: No space left on device"]
+
+
+def test_a_bad_aws_vault_stdout_fails_the_same_on_a_cached_lookup(vault: Vault) -> None:
+    vault.add("home")
+    vault.cache_session("home")
+    done = vault.run("export", "--format=json", "home", env={"AWS_VAULT_STDOUT": "maybe"})
+    assert done.returncode == 1 and done.stdout == ""
+    assert "AWS_VAULT_STDOUT" in error_lines(done.stderr)[0]

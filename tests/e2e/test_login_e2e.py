@@ -135,3 +135,16 @@ def test_login_without_profile_or_credentials(login_vault: Vault) -> None:
     assert error_lines(done.stderr) == [
         "aws-vault: error: login: argument 'profile' not provided, nor any AWS env vars found. Try --help"
     ]
+
+
+@pytest.mark.parametrize("bad", ["{url}/fed eration", "{url}?x=1", "http://[::1", "http://127.0.0.1:abc/f", "ftp://h/f"])
+def test_a_malformed_federation_url_is_one_line_without_secrets(
+    login_vault: Vault, federation: FakeFederationServer, bad: str
+) -> None:
+    login_vault.add("home", secret="e2e-very-secret")
+    done = login_vault.run("login", "home", "--stdout", env={"AWS_VAULT_FEDERATION_URL": bad.format(url=federation.url)})
+    assert done.returncode == 1 and done.stdout == ""
+    [line] = error_lines(done.stderr)
+    assert line.startswith("aws-vault: error: login: ")
+    assert "Session=" not in done.stderr and "e2e-very-secret" not in done.stderr and "Traceback" not in done.stderr
+    assert federation.sessions() == []

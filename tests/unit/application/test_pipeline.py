@@ -52,7 +52,7 @@ class World:
         self.cache = SessionCache(self.store, self.clock, self.bus, timedelta(minutes=5))
 
     def run(self, profile: str, mfa_token: str = "", no_session: bool = False) -> Credentials:
-        stored = {k for k in self.store.keys() if classify_key(k) is KeyKind.CREDENTIAL}
+        stored = {k for k in self.store.keys() if classify_key(k) == KeyKind.CREDENTIAL}
         plan = build_plan(resolve_profile(SEED, profile, stored=stored), stored, no_session=no_session)
         pipeline = CredentialPipeline(self.store, self.sts, self.prompt, self.clock, self.bus, self.cache, mfa_token)
         return pipeline.run(plan)

@@ -168,4 +168,4 @@ def test_session_keys_round_trip_and_classify_as_sessions(kind: str, profile: st
     assume("," not in kind)
     key = SessionKey(kind, profile, mfa, expiry)
     assert SessionKey.parse(key.format()) == key
-    assert classify_key(key.format()) is KeyKind.SESSION
+    assert classify_key(key.format()) == KeyKind.SESSION
