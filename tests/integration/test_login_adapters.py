@@ -136,4 +136,4 @@ def test_signin_without_token(federation: FakeFederationServer) -> None:
 def test_signin_unreachable(federation: FakeFederationServer) -> None:
     closed = f"http://127.0.0.1:{free_port()}/federation"
     assert _error(federation, closed).startswith(f"Call to getSigninToken failed: could not reach {closed} (")
-    assert _error(federation, "file:///etc/passwd").startswith("the federation endpoint must be an http(s) URL")
+    assert _error(federation, "file:///etc/passwd").startswith("the federation endpoint must be a plain http(s) URL")
