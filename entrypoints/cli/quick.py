@@ -61,6 +61,11 @@ def run() -> None:
     lookup = not env.get("AWS_VAULT") and credential_process_profile(argv) is not None
     served = False
     code = 0
+    if lookup:
+        # A short-lived process that exits via os._exit: cyclic garbage collection only costs time here.
+        import gc
+
+        gc.disable()
     if lookup and sys.stdout is not None:
         profile = credential_process_profile(argv)
         assert profile is not None
