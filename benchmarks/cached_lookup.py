@@ -1,6 +1,6 @@
 """Benchmark: what every SDK call through ``credential_process`` pays when a session is cached.
 
-Measured in one run, medians of N process starts each:
+Measured in one run, medians of N process starts each, in interleaved rounds:
   * baseline        ``python -c pass`` (the same interpreter)
   * aws-vault       ``aws-vault export --format=json bench-role`` with a fresh cached AssumeRole session
   * botocore way    the same role resolved by botocore from its JSON file cache (as the AWS CLI does)
@@ -63,15 +63,17 @@ print(s.get_credentials().get_frozen_credentials().access_key)
 """
 
 
-def median_ms(cmd: list[str], env: dict[str, str], runs: int) -> float:
-    times = []
+def medians_ms(commands: dict[str, list[str]], env: dict[str, str], runs: int) -> dict[str, float]:
+    """Median wall time of each command; rounds are interleaved so drift on the machine hits all alike."""
+    times: dict[str, list[float]] = {name: [] for name in commands}
     for _ in range(runs):
-        start = time.perf_counter()
-        done = subprocess.run(cmd, env=env, capture_output=True, check=False)
-        times.append(time.perf_counter() - start)
-        if done.returncode != 0:
-            raise SystemExit(f"benchmark: {cmd} failed: {done.stderr.decode()[-500:]}")
-    return statistics.median(times) * 1000
+        for name, cmd in commands.items():
+            start = time.perf_counter()
+            done = subprocess.run(cmd, env=env, capture_output=True, check=False)
+            times[name].append(time.perf_counter() - start)
+            if done.returncode != 0:
+                raise SystemExit(f"benchmark: {cmd} failed: {done.stderr.decode()[-500:]}")
+    return {name: statistics.median(t) * 1000 for name, t in times.items()}
 
 
 BACKENDS = ("file", "keyctl", "pass", "secret-service")
@@ -162,12 +164,20 @@ def run_backend(backend: str, runs: int) -> None:
         subprocess.run(botocore_cmd, check=True, stdout=subprocess.DEVNULL, env=env)
         before = len(moto.requests())
 
-        python = median_ms([sys.executable, "-c", "pass"], env, opts.runs)
-        cached = median_ms([vault, "export", "--format=json", "bench-role"], env, opts.runs)
-        exec_json = median_ms([vault, "exec", "--json", "bench-role"], env, opts.runs)
-        botocore = median_ms(botocore_cmd, env, opts.runs)
-        listing = median_ms([vault, "list"], env, opts.runs)
-        floor = median_ms([sys.executable, "-c", FILE_BACKEND_FLOOR], env, opts.runs) if opts.backend == "file" else 0
+        commands = {
+            "python": [sys.executable, "-c", "pass"],
+            "cached": [vault, "export", "--format=json", "bench-role"],
+            "exec_json": [vault, "exec", "--json", "bench-role"],
+            "botocore": botocore_cmd,
+            "listing": [vault, "list"],
+        }
+        if opts.backend == "file":
+            commands["floor"] = [sys.executable, "-c", FILE_BACKEND_FLOOR]
+        m = medians_ms(commands, env, opts.runs)
+        python, cached, exec_json, botocore, listing = (
+            m["python"], m["cached"], m["exec_json"], m["botocore"], m["listing"]
+        )
+        floor = m.get("floor", 0.0)
         calls = len(moto.requests()) - before
         if calls:
             raise SystemExit(f"benchmark: the measured calls reached STS {calls} times; nothing was cached")
