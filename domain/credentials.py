@@ -8,7 +8,7 @@ long-term keys as Go's ``aws.Credentials`` (``AccessKeyID``…) and sessions as 
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from domain.errors import CorruptItemError
@@ -23,15 +23,6 @@ class Credentials(Record):
     expiration: datetime | None = None
 
     _hidden = frozenset({"secret_access_key", "session_token"})
-
-    @property
-    def can_expire(self) -> bool:
-        return self.expiration is not None
-
-    def remaining(self, now: datetime) -> timedelta:
-        if self.expiration is None:
-            return timedelta.max
-        return self.expiration - now
 
     @property
     def masked_key_id(self) -> str:

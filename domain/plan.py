@@ -137,7 +137,6 @@ class CredentialProcess(Record):
         return CacheSpec(CREDENTIAL_PROCESS, self.profile, "")
 
 
-SourceStep = UseStoredKeys | SsoRoleCredentials | AssumeRoleWithWebIdentity | CredentialProcess
 Step = UseStoredKeys | SsoRoleCredentials | AssumeRoleWithWebIdentity | CredentialProcess | GetSessionToken | AssumeRole
 
 

@@ -126,6 +126,15 @@ def choose_prompt(requested: str, env: Mapping[str, str], *, stdout_is_tty: bool
     return next(gui, "terminal")
 
 
+def parse_go_bool(value: str, where: str) -> bool:
+    """Go's ``strconv.ParseBool`` (how the fork reads ``AWS_VAULT_STDOUT``); anything else is an error."""
+    if value in ("1", "t", "T", "TRUE", "true", "True"):
+        return True
+    if value in ("0", "f", "F", "FALSE", "false", "False"):
+        return False
+    raise UsageError(f'{where}: expected true or false, got "{value}"')
+
+
 def expand_home(path: str, env: Mapping[str, str]) -> str:
     if path == "~" or path.startswith("~/"):
         home = env.get("HOME") or os.path.expanduser("~")

@@ -134,11 +134,6 @@ class SecurityApi(Protocol):
         """Delete the matching items."""
 
 
-def keychain_available(platform: str = sys.platform) -> bool:
-    """Upstream registers the keychain backend on macOS (cgo builds only, reference §4)."""
-    return platform == "darwin"
-
-
 class KeychainSecretStore(SecretStore):
     """Generic passwords of service ``service`` in ``<keychain_name>.keychain``.
 

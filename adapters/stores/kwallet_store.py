@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import sys
 import threading
 from abc import abstractmethod
 from collections.abc import Iterator, Mapping
@@ -90,16 +89,6 @@ class KWalletApi(Protocol):
     @abstractmethod
     def removeEntry(self, handle: int, folder: str, key: str, appid: str) -> int:
         """``removeEntry(isss) -> i``: 0 also when the folder does not exist."""
-
-
-def kwallet_available(env: Mapping[str, str], platform: str = sys.platform) -> bool:
-    """Go registers kwallet on Linux unless ``DISABLE_KWALLET=1`` or no session bus connects (kwallet.go).
-
-    This cheap variant only checks that a session bus address is set; the first call reports a dead bus.
-    """
-    return (
-        platform.startswith("linux") and env.get("DISABLE_KWALLET") != "1" and bool(env.get("DBUS_SESSION_BUS_ADDRESS"))
-    )
 
 
 def _first_line(text: object) -> str:

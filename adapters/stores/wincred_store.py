@@ -78,11 +78,6 @@ class WinCredApi(Protocol):
         """Credentials whose target starts with ``filter_`` minus its final ``*``; ``ERROR_NOT_FOUND`` when none."""
 
 
-def wincred_available(platform: str = sys.platform) -> bool:
-    """Go registers wincred on Windows only (wincred.go's build tag), first in the auto order (reference §4)."""
-    return platform == "win32"
-
-
 class WinCredSecretStore(SecretStore):
     """Generic credentials ``<prefix>:<service>:<key>`` holding each item's raw data."""
 

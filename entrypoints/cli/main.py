@@ -29,7 +29,7 @@ from domain.role_chain import ResolveOptions
 from entrypoints import __version__ as VERSION
 from entrypoints.cli import formats
 from entrypoints.cli.quick import credential_process_profile, serve_cached
-from entrypoints.settings import BackendChoiceError, Settings, check_prompt
+from entrypoints.settings import BackendChoiceError, Settings, check_prompt, parse_go_bool
 
 GLOBAL_FLAGS = (
     "backend",
@@ -110,11 +110,7 @@ def _sso_stdout(args: argparse.Namespace, env: Mapping[str, str]) -> bool:
     value = env.get("AWS_VAULT_STDOUT", "")
     if flag or not value:
         return bool(flag)
-    if value in ("1", "t", "T", "TRUE", "true", "True"):
-        return True
-    if value in ("0", "f", "F", "FALSE", "false", "False"):
-        return False
-    raise UsageError(f'AWS_VAULT_STDOUT: expected true or false, got "{value}"')
+    return parse_go_bool(value, "AWS_VAULT_STDOUT")
 
 
 def _duration(value: str | None, flag: str) -> timedelta | None:

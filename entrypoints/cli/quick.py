@@ -41,11 +41,11 @@ def serve_cached(profile: str, env: Mapping[str, str]) -> bool:
     from domain.errors import AwsVaultError
     from entrypoints.cli.fast_path import cached_credentials
     from entrypoints.cli.formats import credential_process_json
-    from entrypoints.settings import Settings
+    from entrypoints.settings import Settings, parse_go_bool
 
-    if env.get("AWS_VAULT_STDOUT", "").lower() not in ("", "1", "t", "true", "0", "f", "false"):
-        return False  # the full path reports the bad value (Go's ParseBool forms)
     try:
+        if env.get("AWS_VAULT_STDOUT"):
+            parse_go_bool(env["AWS_VAULT_STDOUT"], "AWS_VAULT_STDOUT")  # a bad value: the full path reports it
         found = cached_credentials(Settings.build(env), CredentialsRequest(profile), "")
     except AwsVaultError:
         return False  # the full path reports it, with the command's label

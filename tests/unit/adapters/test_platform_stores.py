@@ -25,7 +25,7 @@ from adapters.stores.keychain_store import (
     SecConstant,
     SecurityFrameworkClient,
 )
-from adapters.stores.kwallet_store import JeepneyKWalletClient, KWalletSecretStore, kwallet_available
+from adapters.stores.kwallet_store import JeepneyKWalletClient, KWalletSecretStore
 from adapters.stores.wincred_store import Win32CredClient, WinCredSecretStore
 from domain.errors import BackendUnavailableError, ItemNotFoundError, StoreError
 from domain.items import Item, credential_item
@@ -242,20 +242,6 @@ def test_kwallet_with_a_dead_session_bus_fails_clearly(tmp_path: Any) -> None:
     with pytest.raises(StoreError, match="cannot connect to the D-Bus session bus") as caught:
         KWalletSecretStore(client=JeepneyKWalletClient(env=env)).get("jonsmith")
     assert_one_line_without_secrets(caught.value)
-
-
-@pytest.mark.parametrize(
-    ("env", "platform", "available"),
-    [
-        ({"DBUS_SESSION_BUS_ADDRESS": "unix:path=/run/user/1000/bus"}, "linux", True),
-        ({}, "linux", False),
-        ({"DBUS_SESSION_BUS_ADDRESS": "unix:path=/x", "DISABLE_KWALLET": "1"}, "linux", False),
-        ({"DBUS_SESSION_BUS_ADDRESS": "unix:path=/x", "DISABLE_KWALLET": "0"}, "linux", True),
-        ({"DBUS_SESSION_BUS_ADDRESS": "unix:path=/x"}, "darwin", False),
-    ],
-)
-def test_kwallet_availability(env: dict[str, str], platform: str, available: bool) -> None:
-    assert kwallet_available(env, platform) is available
 
 
 # --- kwallet over a real D-Bus bus (the wire format of the real client) -------------------------------------

@@ -87,3 +87,23 @@ def test_settings_repr_never_shows_the_environment() -> None:
     env = {"AWS_VAULT_BACKEND": "file", "AWS_VAULT_FILE_PASSPHRASE": "hunter2", "AWS_SECRET_ACCESS_KEY": "s3cr3t"}
     text = repr(s.Settings.build(env))
     assert "hunter2" not in text and "s3cr3t" not in text and "backend='file'" in text
+
+
+def test_kwallet_needs_a_session_bus_on_linux_and_no_disable_flag() -> None:
+    probe = s.PROBES["kwallet"]
+    bus = {"DBUS_SESSION_BUS_ADDRESS": "unix:abstract=/tmp/dbus-x"}
+    assert probe(bus) is s._LINUX
+    assert probe({**bus, "DISABLE_KWALLET": "0"}) is s._LINUX
+    assert probe({**bus, "DISABLE_KWALLET": "1"}) is False
+    assert probe({}) is False
+
+
+@pytest.mark.parametrize(("value", "expected"), [("1", True), ("True", True), ("f", False), ("FALSE", False)])
+def test_go_parse_bool(value: str, expected: bool) -> None:
+    assert s.parse_go_bool(value, "X") is expected
+
+
+@pytest.mark.parametrize("value", ["TrUe", "yes", "on", ""])
+def test_go_parse_bool_refuses_what_go_refuses(value: str) -> None:
+    with pytest.raises(UsageError, match=f'^X: expected true or false, got "{value}"$'):
+        s.parse_go_bool(value, "X")
