@@ -13,7 +13,7 @@ import os
 import sys
 from collections.abc import Iterator, Mapping
 
-from application.ports import Browser
+from aws_vault.application.ports import Browser
 
 
 @contextlib.contextmanager

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime
 
-from application.ports import Clock
+from aws_vault.application.ports import Clock
 
 
 class SystemClock(Clock):

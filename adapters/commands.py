@@ -11,9 +11,9 @@ import os
 import subprocess
 from collections.abc import Mapping
 
-from adapters.prompts.program import controlling_tty
-from application.ports import ExternalCommands
-from domain.errors import ExternalCommandError
+from aws_vault.adapters.prompts.program import controlling_tty
+from aws_vault.application.ports import ExternalCommands
+from aws_vault.domain.errors import ExternalCommandError
 
 
 class ShellCommands(ExternalCommands):

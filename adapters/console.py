@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from typing import TextIO
 
-from application.ports import Console
+from aws_vault.application.ports import Console
 
 
 class StderrConsole(Console):

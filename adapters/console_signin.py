@@ -12,10 +12,10 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-from application.ports import ConsoleSignin
-from domain.credentials import Credentials
-from domain.errors import LoginError
-from domain.login import signin_token_query
+from aws_vault.application.ports import ConsoleSignin
+from aws_vault.domain.credentials import Credentials
+from aws_vault.domain.errors import LoginError
+from aws_vault.domain.login import signin_token_query
 
 EXPECTED = "Expected a response with SigninToken"
 

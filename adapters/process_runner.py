@@ -9,8 +9,8 @@ import signal
 import subprocess
 import sys
 
-from application.ports import ProcessRunner
-from domain.errors import AwsVaultError
+from aws_vault.application.ports import ProcessRunner
+from aws_vault.domain.errors import AwsVaultError
 
 
 class CommandNotFoundError(AwsVaultError):

@@ -1,1 +1,1 @@
-"""Use cases and the credential pipeline, written against the ports in ``application.ports``."""
+"""Use cases and the credential pipeline, written against the ports in ``aws_vault.application.ports``."""

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import contextlib
 
-from application.ports import EventHandler
-from domain.events import Event
+from aws_vault.application.ports import EventHandler
+from aws_vault.domain.events import Event
 
 
 class EventBus:

@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from application.bus import EventBus
-from application.ports import AssumeRoleRequest, Clock, ExternalCommands, MfaPrompt, SecretStore, TokenService
-from application.session_cache import SessionCache
-from domain.credentials import Credentials, master_from_json
-from domain.errors import AwsVaultError, CredentialsMissingError, MfaError
-from domain.events import (
+from aws_vault.application.bus import EventBus
+from aws_vault.application.ports import AssumeRoleRequest, Clock, ExternalCommands, MfaPrompt, SecretStore, TokenService
+from aws_vault.application.session_cache import SessionCache
+from aws_vault.domain.credentials import Credentials, master_from_json
+from aws_vault.domain.errors import AwsVaultError, CredentialsMissingError, MfaError
+from aws_vault.domain.events import (
     MfaRequested,
     ProviderChosen,
     RoleAssumed,
@@ -23,7 +23,7 @@ from domain.events import (
     SourceUsed,
     StoredKeysUsed,
 )
-from domain.plan import AssumeRole, GetSessionToken, Plan, Step, UseStoredKeys, default_session_name
+from aws_vault.domain.plan import AssumeRole, GetSessionToken, Plan, Step, UseStoredKeys, default_session_name
 
 SourceFunction = Callable[[Any], Credentials]
 

@@ -1,7 +1,7 @@
 """Ports: what the application needs from the outside world, as ``typing.Protocol`` classes.
 
 Adapters (and the fakes under ``tests/fakes``) subclass these explicitly. Each method's docstring
-names the ``domain.errors`` it raises; no library exception crosses a port.
+names the ``aws_vault.domain.errors`` it raises; no library exception crosses a port.
 """
 
 from __future__ import annotations
@@ -11,15 +11,15 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
 
-from domain.records import Record
+from aws_vault.domain.records import Record
 
 if TYPE_CHECKING:  # annotations only: keeps this module cheap on the credential_process path
-    from domain.credentials import Credentials
-    from domain.events import Event
-    from domain.items import Item
-    from domain.plan import SsoTarget, StsTarget
-    from domain.profiles import ConfigFile
-    from domain.sso import ClientRegistration, DeviceAuthorization, OidcToken
+    from aws_vault.domain.credentials import Credentials
+    from aws_vault.domain.events import Event
+    from aws_vault.domain.items import Item
+    from aws_vault.domain.plan import SsoTarget, StsTarget
+    from aws_vault.domain.profiles import ConfigFile
+    from aws_vault.domain.sso import ClientRegistration, DeviceAuthorization, OidcToken
 
 
 class SecretStore(Protocol):

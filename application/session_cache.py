@@ -9,13 +9,13 @@ from __future__ import annotations
 import contextlib
 from datetime import timedelta
 
-from application.bus import EventBus
-from application.ports import Clock, SecretStore
-from domain.credentials import Credentials, session_from_json, session_to_json
-from domain.errors import ItemNotFoundError, StoreError
-from domain.events import CachedSessionReused, SessionCached, SessionCacheMissed, SessionsPurged
-from domain.plan import CacheSpec
-from domain.sessions import (
+from aws_vault.application.bus import EventBus
+from aws_vault.application.ports import Clock, SecretStore
+from aws_vault.domain.credentials import Credentials, session_from_json, session_to_json
+from aws_vault.domain.errors import ItemNotFoundError, StoreError
+from aws_vault.domain.events import CachedSessionReused, SessionCached, SessionCacheMissed, SessionsPurged
+from aws_vault.domain.plan import CacheSpec
+from aws_vault.domain.sessions import (
     KeyKind,
     SessionKey,
     classify_key,

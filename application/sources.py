@@ -1,6 +1,6 @@
 """Credential sources other than stored keys: web identity and credential_process (reference §2.7.4-5).
 
-SSO lives in ``application.sso``. Each source is a callable ``step -> Credentials`` the pipeline uses
+SSO lives in ``aws_vault.application.sso``. Each source is a callable ``step -> Credentials`` the pipeline uses
 for the first step of a plan.
 """
 
@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from application.ports import Clock, ExternalCommands, TokenService
-from domain.credential_process import CredentialProcessError, parse_output
-from domain.credentials import Credentials
-from domain.errors import ExternalCommandError
-from domain.plan import AssumeRoleWithWebIdentity, CredentialProcess, default_session_name
+from aws_vault.application.ports import Clock, ExternalCommands, TokenService
+from aws_vault.domain.credential_process import CredentialProcessError, parse_output
+from aws_vault.domain.credentials import Credentials
+from aws_vault.domain.errors import ExternalCommandError
+from aws_vault.domain.plan import AssumeRoleWithWebIdentity, CredentialProcess, default_session_name
 
 # Profiles whose credential_process is running in an ancestor process. aws-vault re-enters itself forever
 # when a profile's credential_process calls `aws-vault export` on the same profile (aws-vault#1176).

@@ -13,10 +13,10 @@ from __future__ import annotations
 import contextlib
 from datetime import timedelta
 
-from application.bus import EventBus
-from application.ports import Browser, Clock, Console, SecretStore, SsoOidc, SsoPortal
-from domain.credentials import Credentials
-from domain.errors import (
+from aws_vault.application.bus import EventBus
+from aws_vault.application.ports import Browser, Clock, Console, SecretStore, SsoOidc, SsoPortal
+from aws_vault.domain.credentials import Credentials
+from aws_vault.domain.errors import (
     CorruptItemError,
     ItemNotFoundError,
     SsoAuthorizationPendingError,
@@ -26,7 +26,7 @@ from domain.errors import (
     SsoTokenRejectedError,
     SsoUnauthorizedError,
 )
-from domain.events import (
+from aws_vault.domain.events import (
     OidcTokenDiscarded,
     OidcTokenRefreshed,
     OidcTokenRefreshFailed,
@@ -37,8 +37,8 @@ from domain.events import (
     SsoDeviceAuthorizationStarted,
     SsoRoleCredentialsObtained,
 )
-from domain.plan import SsoRoleCredentials
-from domain.sso import (
+from aws_vault.domain.plan import SsoRoleCredentials
+from aws_vault.domain.sso import (
     CLIENT_NAME,
     DEFAULT_POLL_INTERVAL,
     OPEN_IN_BROWSER,

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import json
 
-from domain.credentials import Credentials, parse_rfc3339
-from domain.errors import AwsVaultError
+from aws_vault.domain.credentials import Credentials, parse_rfc3339
+from aws_vault.domain.errors import AwsVaultError
 
 
 class CredentialProcessError(AwsVaultError):

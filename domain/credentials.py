@@ -11,9 +11,9 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from domain.errors import CorruptItemError
-from domain.items import go_json
-from domain.records import Record
+from aws_vault.domain.errors import CorruptItemError
+from aws_vault.domain.items import go_json
+from aws_vault.domain.records import Record
 
 
 class Credentials(Record):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from domain.errors import InvalidDurationError
+from aws_vault.domain.errors import InvalidDurationError
 
 _UNIT_US: dict[str, float] = {
     "ns": 0.001,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from domain.records import Record
+from aws_vault.domain.records import Record
 
 
 class ProviderChosen(Record):

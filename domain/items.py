@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 
-from domain.encoding import b64decode, b64encode
-from domain.errors import CorruptItemError
-from domain.records import Record
+from aws_vault.domain.encoding import b64decode, b64encode
+from aws_vault.domain.errors import CorruptItemError
+from aws_vault.domain.records import Record
 
 
 class Item(Record):

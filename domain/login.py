@@ -12,11 +12,11 @@ import json
 import re
 from datetime import timedelta
 
-from domain.credentials import Credentials
-from domain.durations import parse_duration
-from domain.errors import LoginError
-from domain.plan import AssumeRole, AssumeRoleWithWebIdentity, Plan, SsoRoleCredentials
-from domain.records import Record
+from aws_vault.domain.credentials import Credentials
+from aws_vault.domain.durations import parse_duration
+from aws_vault.domain.errors import LoginError
+from aws_vault.domain.plan import AssumeRole, AssumeRoleWithWebIdentity, Plan, SsoRoleCredentials
+from aws_vault.domain.records import Record
 
 DEFAULT_FEDERATION_DURATION = timedelta(hours=1)
 FEDERATION_NAME_MAX = 32  # GetFederationToken rejects longer names (§2.7.7)

@@ -17,11 +17,11 @@ from collections.abc import Collection
 from datetime import datetime, timedelta
 from itertools import pairwise
 
-from domain.durations import format_duration
-from domain.errors import CredentialsMissingError, InvalidProfileValueError
-from domain.profiles import ROLE_CHAINING_MAXIMUM, ProfileConfig
-from domain.records import Record
-from domain.sessions import (
+from aws_vault.domain.durations import format_duration
+from aws_vault.domain.errors import CredentialsMissingError, InvalidProfileValueError
+from aws_vault.domain.profiles import ROLE_CHAINING_MAXIMUM, ProfileConfig
+from aws_vault.domain.records import Record
+from aws_vault.domain.sessions import (
     ASSUME_ROLE,
     ASSUME_ROLE_WITH_WEB_IDENTITY,
     CREDENTIAL_PROCESS,

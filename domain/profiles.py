@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 from types import MappingProxyType
 
-from domain.records import Record
+from aws_vault.domain.records import Record
 
 # Defaults of reference §2.5 (v7; the seed's v4 TTL flags are accepted as aliases).
 DEFAULT_ASSUME_ROLE_DURATION = timedelta(hours=1)

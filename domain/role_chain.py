@@ -13,21 +13,21 @@ from collections.abc import Collection, Mapping
 from datetime import timedelta
 from typing import Any, cast
 
-from domain.durations import parse_duration
-from domain.errors import (
+from aws_vault.domain.durations import parse_duration
+from aws_vault.domain.errors import (
     IncludeLoopError,
     InvalidProfileValueError,
     MissingSourceProfileError,
     RoleChainLoopError,
 )
-from domain.profiles import (
+from aws_vault.domain.profiles import (
     DEFAULT_ASSUME_ROLE_DURATION,
     DEFAULT_CHAINED_SESSION_TOKEN_DURATION,
     DEFAULT_SESSION_TOKEN_DURATION,
     ConfigFile,
     ProfileConfig,
 )
-from domain.records import Record
+from aws_vault.domain.records import Record
 
 _ROLE_ARN = re.compile(r"^arn:[a-z0-9-]+:iam::[^:]*:role/.+$")
 

@@ -11,10 +11,10 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import Final
 
-from domain.credentials import rfc3339_utc
-from domain.encoding import b64url_decode, b64url_encode
-from domain.items import Item
-from domain.records import Record
+from aws_vault.domain.credentials import rfc3339_utc
+from aws_vault.domain.encoding import b64url_decode, b64url_encode
+from aws_vault.domain.items import Item
+from aws_vault.domain.records import Record
 
 DEFAULT_MIN_TTL = timedelta(minutes=5)  # AWS_MIN_TTL default (§2.5)
 

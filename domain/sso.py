@@ -13,10 +13,10 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from domain.credentials import parse_rfc3339, rfc3339_utc
-from domain.errors import CorruptItemError
-from domain.items import Item
-from domain.records import Record
+from aws_vault.domain.credentials import parse_rfc3339, rfc3339_utc
+from aws_vault.domain.errors import CorruptItemError
+from aws_vault.domain.items import Item
+from aws_vault.domain.records import Record
 
 OIDC_KEY_PREFIX = "oidc:"
 CLIENT_NAME = "aws-vault"  # RegisterClient's ClientName (§2.7.6)

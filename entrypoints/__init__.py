@@ -1,3 +1,1 @@
-"""Entry points: the CLI and the HTTP servers, wired by ``entrypoints.container``."""
-
-__version__ = "0.1.0"
+"""Entry points: the CLI, the HTTP servers and the public API, over one wiring (``wiring.py``)."""

@@ -2,7 +2,7 @@
 
 Tests override providers (``container.token_service.override(fake)``) instead of patching modules.
 Importing this module costs ~100 ms (dependency-injector pulls in asyncio and friends), so the cached
-credential lookup does not come through here: see ``entrypoints.cli.fast_path``.
+credential lookup does not come through here: see ``aws_vault.entrypoints.cli.fast_path``.
 """
 
 from __future__ import annotations
@@ -14,43 +14,43 @@ from typing import TYPE_CHECKING
 
 from dependency_injector import containers, providers
 
-from adapters.browser import WebBrowser
-from adapters.clock import SystemClock
-from adapters.commands import ShellCommands
-from adapters.config.aws_config_source import AwsConfigSource
-from adapters.console import StderrConsole
-from adapters.console_signin import UrllibConsoleSignin
-from adapters.process_runner import OsProcessRunner
-from adapters.prompts.gui import KdialogMfaPrompt, OsascriptMfaPrompt, WinCredUiMfaPrompt, ZenityMfaPrompt
-from adapters.prompts.terminal import TerminalMfaPrompt, TtyTerminal
-from adapters.prompts.ykman import PassOtpMfaPrompt, YkmanMfaPrompt
-from adapters.sso.boto3_sso import Boto3SsoOidc, Boto3SsoPortal
-from adapters.stores.file_store import FileSecretStore
-from adapters.stores.keychain_store import KeychainSecretStore
-from adapters.stores.keyctl_store import KeyctlSecretStore
-from adapters.stores.kwallet_store import KWalletSecretStore
-from adapters.stores.pass_store import PassSecretStore
-from adapters.stores.secret_service_store import SecretServiceSecretStore
-from adapters.stores.wincred_store import WinCredSecretStore
-from adapters.sts.boto3_federation_service import Boto3FederationService
-from adapters.sts.boto3_token_service import Boto3TokenService
-from application.bus import EventBus
-from application.pipeline import CredentialPipeline
-from application.ports import Clock, Terminal
-from application.session_cache import SessionCache
-from application.sources import CredentialProcessSource, WebIdentitySource
-from application.sso import SsoSource
-from application.use_cases.clear_sessions import ClearSessions
-from application.use_cases.exec_profile import RunCommand
-from application.use_cases.get_credentials import GetCredentials, ResolveProfile
-from application.use_cases.list_profiles import ListProfiles
-from application.use_cases.login import SignInToConsole
-from application.use_cases.manage_credentials import AddCredentials, DeleteSessions, RemoveCredentials
-from domain.plan import AssumeRoleWithWebIdentity, CredentialProcess, SsoRoleCredentials
-from entrypoints.settings import Settings, choose_prompt
+from aws_vault.adapters.browser import WebBrowser
+from aws_vault.adapters.clock import SystemClock
+from aws_vault.adapters.commands import ShellCommands
+from aws_vault.adapters.config.aws_config_source import AwsConfigSource
+from aws_vault.adapters.console import StderrConsole
+from aws_vault.adapters.console_signin import UrllibConsoleSignin
+from aws_vault.adapters.process_runner import OsProcessRunner
+from aws_vault.adapters.prompts.gui import KdialogMfaPrompt, OsascriptMfaPrompt, WinCredUiMfaPrompt, ZenityMfaPrompt
+from aws_vault.adapters.prompts.terminal import TerminalMfaPrompt, TtyTerminal
+from aws_vault.adapters.prompts.ykman import PassOtpMfaPrompt, YkmanMfaPrompt
+from aws_vault.adapters.sso.boto3_sso import Boto3SsoOidc, Boto3SsoPortal
+from aws_vault.adapters.stores.file_store import FileSecretStore
+from aws_vault.adapters.stores.keychain_store import KeychainSecretStore
+from aws_vault.adapters.stores.keyctl_store import KeyctlSecretStore
+from aws_vault.adapters.stores.kwallet_store import KWalletSecretStore
+from aws_vault.adapters.stores.pass_store import PassSecretStore
+from aws_vault.adapters.stores.secret_service_store import SecretServiceSecretStore
+from aws_vault.adapters.stores.wincred_store import WinCredSecretStore
+from aws_vault.adapters.sts.boto3_federation_service import Boto3FederationService
+from aws_vault.adapters.sts.boto3_token_service import Boto3TokenService
+from aws_vault.application.bus import EventBus
+from aws_vault.application.pipeline import CredentialPipeline
+from aws_vault.application.ports import Clock, Terminal
+from aws_vault.application.session_cache import SessionCache
+from aws_vault.application.sources import CredentialProcessSource, WebIdentitySource
+from aws_vault.application.sso import SsoSource
+from aws_vault.application.use_cases.clear_sessions import ClearSessions
+from aws_vault.application.use_cases.exec_profile import RunCommand
+from aws_vault.application.use_cases.get_credentials import GetCredentials, ResolveProfile
+from aws_vault.application.use_cases.list_profiles import ListProfiles
+from aws_vault.application.use_cases.login import SignInToConsole
+from aws_vault.application.use_cases.manage_credentials import AddCredentials, DeleteSessions, RemoveCredentials
+from aws_vault.domain.plan import AssumeRoleWithWebIdentity, CredentialProcess, SsoRoleCredentials
+from aws_vault.entrypoints.settings import Settings, choose_prompt
 
 if TYPE_CHECKING:
-    from adapters.logging.structlog_sink import StructlogEventSink
+    from aws_vault.adapters.logging.structlog_sink import StructlogEventSink
 
 
 def file_passphrase(settings: Settings, terminal: Terminal) -> Callable[[], str]:
@@ -74,7 +74,7 @@ def prompt_driver(settings: Settings, env: Mapping[str, str]) -> str:
 
 
 def debug_sink(clock: Clock) -> StructlogEventSink:
-    from adapters.logging.structlog_sink import StructlogEventSink
+    from aws_vault.adapters.logging.structlog_sink import StructlogEventSink
 
     return StructlogEventSink(clock)
 

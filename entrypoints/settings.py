@@ -13,10 +13,10 @@ from collections.abc import Callable, Mapping
 from datetime import timedelta
 from types import MappingProxyType
 
-from domain.durations import parse_duration
-from domain.errors import BackendUnavailableError, UsageError
-from domain.records import Record
-from domain.sessions import DEFAULT_MIN_TTL
+from aws_vault.domain.durations import parse_duration
+from aws_vault.domain.errors import BackendUnavailableError, UsageError
+from aws_vault.domain.records import Record
+from aws_vault.domain.sessions import DEFAULT_MIN_TTL
 
 # aws-vault's auto-selection order (reference §4); the first available one is the default.
 KNOWN_BACKENDS = ("wincred", "keychain", "secret-service", "kwallet", "keyctl", "pass", "file")

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import os
 
-from application.ports import ConfigSource
-from domain.errors import ConfigError, ConfigSyntaxError
-from domain.profiles import ConfigFile, Section
+from aws_vault.application.ports import ConfigSource
+from aws_vault.domain.errors import ConfigError, ConfigSyntaxError
+from aws_vault.domain.profiles import ConfigFile, Section
 
 _PROFILE = "profile"
 _SSO_SESSION = "sso-session"
@@ -207,7 +207,7 @@ class AwsConfigSource(ConfigSource):
 
     def _write(self, data: bytes) -> None:
         """Replace the file atomically (temp file in the same directory, then ``os.replace``)."""
-        from adapters.atomic_write import write_atomically  # only writers pay for it
+        from aws_vault.adapters.atomic_write import write_atomically  # only writers pay for it
 
         # Write through a symlink (dotfile managers link ~/.aws/config) rather than replacing the link.
         target = os.path.realpath(self._path)

@@ -13,9 +13,9 @@ from typing import Any, TextIO
 
 import structlog
 
-from application.ports import Clock, EventSink
-from domain import events as ev
-from domain.durations import format_duration, truncate_to_seconds
+from aws_vault.application.ports import Clock, EventSink
+from aws_vault.domain import events as ev
+from aws_vault.domain.durations import format_duration, truncate_to_seconds
 
 
 def _go_log_renderer(_logger: Any, _name: str, event_dict: MutableMapping[str, Any]) -> str:

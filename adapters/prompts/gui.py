@@ -10,9 +10,9 @@ import sys
 from abc import abstractmethod
 from collections.abc import Mapping
 
-from adapters.prompts.program import run_program
-from application.ports import MfaPrompt
-from domain.errors import PromptError
+from aws_vault.adapters.prompts.program import run_program
+from aws_vault.application.ports import MfaPrompt
+from aws_vault.domain.errors import PromptError
 
 
 def mfa_message(mfa_serial: str) -> str:

@@ -15,7 +15,7 @@ import subprocess
 from collections.abc import Iterator, Mapping
 from typing import IO
 
-from domain.errors import AwsVaultError, MfaError
+from aws_vault.domain.errors import AwsVaultError, MfaError
 
 # What a driver's child gets on stdin/stderr: an fd, a file, or subprocess.DEVNULL/PIPE/None (inherit).
 Stream = int | IO[bytes] | None

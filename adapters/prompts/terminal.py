@@ -9,8 +9,8 @@ import io
 import os
 from typing import TextIO
 
-from application.ports import MfaPrompt, Terminal
-from domain.errors import PromptError
+from aws_vault.application.ports import MfaPrompt, Terminal
+from aws_vault.domain.errors import PromptError
 
 
 class TtyTerminal(Terminal):

@@ -8,8 +8,8 @@ from __future__ import annotations
 import subprocess
 from collections.abc import Mapping
 
-from adapters.prompts.program import controlling_tty, run_program
-from application.ports import MfaPrompt
+from aws_vault.adapters.prompts.program import controlling_tty, run_program
+from aws_vault.application.ports import MfaPrompt
 
 
 class YkmanMfaPrompt(MfaPrompt):

@@ -12,18 +12,18 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from adapters.botocore_calls import BotocoreAdapter, invoke, isolated_session
-from application.ports import SsoOidc, SsoPortal
-from domain.credentials import Credentials
-from domain.errors import (
+from aws_vault.adapters.botocore_calls import BotocoreAdapter, invoke, isolated_session
+from aws_vault.application.ports import SsoOidc, SsoPortal
+from aws_vault.domain.credentials import Credentials
+from aws_vault.domain.errors import (
     SsoAuthorizationPendingError,
     SsoRequestError,
     SsoSlowDownError,
     SsoTokenRejectedError,
     SsoUnauthorizedError,
 )
-from domain.plan import SsoTarget
-from domain.sso import ClientRegistration, DeviceAuthorization, OidcToken, role_expiration
+from aws_vault.domain.plan import SsoTarget
+from aws_vault.domain.sso import ClientRegistration, DeviceAuthorization, OidcToken, role_expiration
 
 DEFAULT_REGION = "us-east-1"
 DEVICE_CODE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"

@@ -12,10 +12,10 @@ import time
 from collections.abc import Callable, Iterator
 from datetime import datetime
 
-from adapters.stores import jwe
-from application.ports import SecretStore
-from domain.errors import CorruptItemError, ItemNotFoundError, StoreError, WrongPassphraseError
-from domain.items import Item, envelope_from_json, envelope_to_json
+from aws_vault.adapters.stores import jwe
+from aws_vault.application.ports import SecretStore
+from aws_vault.domain.errors import CorruptItemError, ItemNotFoundError, StoreError, WrongPassphraseError
+from aws_vault.domain.items import Item, envelope_from_json, envelope_to_json
 
 # Our temp files: a '%' followed by non-hex never comes out of escape_key, so no key can collide.
 _TEMP_PREFIX = ".%tmp-"
@@ -173,7 +173,7 @@ class FileSecretStore(SecretStore):
             os.makedirs(self.directory, mode=0o700, exist_ok=True)
         except OSError as e:
             raise _io_error("create", self.directory, e) from e
-        from adapters.atomic_write import write_atomically  # writers only: reads stay cheap
+        from aws_vault.adapters.atomic_write import write_atomically  # writers only: reads stay cheap
 
         try:
             write_atomically(path, data, 0o600, _TEMP_PREFIX + os.urandom(8).hex())

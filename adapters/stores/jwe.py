@@ -11,8 +11,8 @@ import binascii
 import json
 from typing import Any
 
-from domain import encoding
-from domain.records import Record
+from aws_vault.domain import encoding
+from aws_vault.domain.records import Record
 
 ALG = "PBES2-HS256+A128KW"
 ENC = "A256GCM"

@@ -25,9 +25,9 @@ from abc import abstractmethod
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from application.ports import SecretStore
-from domain.errors import BackendUnavailableError, ItemNotFoundError, StoreError
-from domain.items import Item
+from aws_vault.application.ports import SecretStore
+from aws_vault.domain.errors import BackendUnavailableError, ItemNotFoundError, StoreError
+from aws_vault.domain.items import Item
 
 SERVICE = "aws-vault"
 DEFAULT_KEYCHAIN_NAME = "aws-vault"

@@ -28,9 +28,9 @@ import os
 import struct
 from typing import TYPE_CHECKING, Any
 
-from application.ports import SecretStore
-from domain.errors import ItemNotFoundError, StoreError
-from domain.items import Item
+from aws_vault.application.ports import SecretStore
+from aws_vault.domain.errors import ItemNotFoundError, StoreError
+from aws_vault.domain.items import Item
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator

@@ -23,9 +23,9 @@ import os
 import posixpath
 from collections.abc import Iterator, Mapping
 
-from application.ports import SecretStore
-from domain.errors import ItemNotFoundError, StoreError
-from domain.items import Item, envelope_from_json, envelope_to_json
+from aws_vault.application.ports import SecretStore
+from aws_vault.domain.errors import ItemNotFoundError, StoreError
+from aws_vault.domain.items import Item, envelope_from_json, envelope_to_json
 
 # aws-vault's wording when the binary is missing (pass.go, reference §4).
 NOT_AVAILABLE = "The pass program is not available"

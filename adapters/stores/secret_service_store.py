@@ -13,9 +13,9 @@ import string
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from application.ports import SecretStore
-from domain.errors import ItemNotFoundError, StoreError
-from domain.items import Item, envelope_from_json, envelope_to_json
+from aws_vault.application.ports import SecretStore
+from aws_vault.domain.errors import ItemNotFoundError, StoreError
+from aws_vault.domain.items import Item, envelope_from_json, envelope_to_json
 
 if TYPE_CHECKING:
     from jeepney.io.blocking import DBusConnection

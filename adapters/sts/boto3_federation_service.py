@@ -11,11 +11,11 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from adapters.botocore_calls import invoke
-from adapters.sts.boto3_token_service import DEFAULT_REGION, Boto3TokenService, _sts_error
-from application.ports import FederationService
-from domain.credentials import Credentials
-from domain.plan import StsTarget
+from aws_vault.adapters.botocore_calls import invoke
+from aws_vault.adapters.sts.boto3_token_service import DEFAULT_REGION, Boto3TokenService, _sts_error
+from aws_vault.application.ports import FederationService
+from aws_vault.domain.credentials import Credentials
+from aws_vault.domain.plan import StsTarget
 
 
 class Boto3FederationService(Boto3TokenService, FederationService):

@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from adapters.botocore_calls import BotocoreAdapter, invoke, isolated_session
-from application.ports import AssumeRoleRequest, TokenService
-from domain.credentials import Credentials
-from domain.errors import StsRequestError
-from domain.plan import StsTarget
+from aws_vault.adapters.botocore_calls import BotocoreAdapter, invoke, isolated_session
+from aws_vault.application.ports import AssumeRoleRequest, TokenService
+from aws_vault.domain.credentials import Credentials
+from aws_vault.domain.errors import StsRequestError
+from aws_vault.domain.plan import StsTarget
 
 GLOBAL_ENDPOINT = "https://sts.amazonaws.com"
 DEFAULT_REGION = "us-east-1"

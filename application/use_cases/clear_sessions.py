@@ -9,15 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from application.bus import EventBus
-from application.ports import ConfigSource, SecretStore
-from application.session_cache import SessionCache
-from application.use_cases.get_credentials import stored_credential_names
-from domain.errors import ItemNotFoundError
-from domain.events import OidcTokenDiscarded, SessionsDeleted
-from domain.role_chain import resolve_profile
-from domain.sessions import KeyKind, classify_key
-from domain.sso import oidc_key, start_url_of
+from aws_vault.application.bus import EventBus
+from aws_vault.application.ports import ConfigSource, SecretStore
+from aws_vault.application.session_cache import SessionCache
+from aws_vault.application.use_cases.get_credentials import stored_credential_names
+from aws_vault.domain.errors import ItemNotFoundError
+from aws_vault.domain.events import OidcTokenDiscarded, SessionsDeleted
+from aws_vault.domain.role_chain import resolve_profile
+from aws_vault.domain.sessions import KeyKind, classify_key
+from aws_vault.domain.sso import oidc_key, start_url_of
 
 
 class ClearSessions:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from application.bus import EventBus
-from application.ports import ProcessRunner
-from domain.credentials import Credentials, rfc3339_utc
-from domain.events import CommandStarting
+from aws_vault.application.bus import EventBus
+from aws_vault.application.ports import ProcessRunner
+from aws_vault.domain.credentials import Credentials, rfc3339_utc
+from aws_vault.domain.events import CommandStarting
 
 # Removed from the parent's environment before the child sees it (§2.9 step 5).
 _REMOVED = (

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from application.bus import EventBus
-from application.pipeline import CredentialPipeline
-from application.ports import ConfigSource, SecretStore
-from domain.credentials import Credentials
-from domain.errors import ProfileNotFoundError
-from domain.plan import Plan, build_plan
-from domain.profiles import ProfileConfig
-from domain.records import Record
-from domain.role_chain import ResolveOptions, resolve_profile
-from domain.sessions import KeyKind, classify_key
+from aws_vault.application.bus import EventBus
+from aws_vault.application.pipeline import CredentialPipeline
+from aws_vault.application.ports import ConfigSource, SecretStore
+from aws_vault.domain.credentials import Credentials
+from aws_vault.domain.errors import ProfileNotFoundError
+from aws_vault.domain.plan import Plan, build_plan
+from aws_vault.domain.profiles import ProfileConfig
+from aws_vault.domain.records import Record
+from aws_vault.domain.role_chain import ResolveOptions, resolve_profile
+from aws_vault.domain.sessions import KeyKind, classify_key
 
 
 class CredentialsRequest(Record):

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from application.ports import ConfigSource, SecretStore
-from application.session_cache import SessionCache
-from application.use_cases.get_credentials import stored_credential_names
-from domain.profiles import ConfigFile
-from domain.sessions import SessionKey
+from aws_vault.application.ports import ConfigSource, SecretStore
+from aws_vault.application.session_cache import SessionCache
+from aws_vault.application.use_cases.get_credentials import stored_credential_names
+from aws_vault.domain.profiles import ConfigFile
+from aws_vault.domain.sessions import SessionKey
 
 
 @dataclass(frozen=True)

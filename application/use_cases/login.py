@@ -11,12 +11,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import timedelta
 
-from application.bus import EventBus
-from application.ports import ConfigSource, ConsoleSignin, FederationService
-from domain.credentials import Credentials
-from domain.errors import StsRequestError, UsageError
-from domain.events import ProviderChosen
-from domain.login import (
+from aws_vault.application.bus import EventBus
+from aws_vault.application.ports import ConfigSource, ConsoleSignin, FederationService
+from aws_vault.domain.credentials import Credentials
+from aws_vault.domain.errors import StsRequestError, UsageError
+from aws_vault.domain.events import ProviderChosen
+from aws_vault.domain.login import (
     ALLOW_ALL_POLICY,
     DEFAULT_FEDERATION_DURATION,
     console_target,
@@ -26,10 +26,10 @@ from domain.login import (
     user_name_from_arn,
     user_name_from_denial,
 )
-from domain.plan import StsTarget
-from domain.profiles import ProfileConfig
-from domain.records import Record
-from domain.role_chain import ResolveOptions, resolve_profile
+from aws_vault.domain.plan import StsTarget
+from aws_vault.domain.profiles import ProfileConfig
+from aws_vault.domain.records import Record
+from aws_vault.domain.role_chain import ResolveOptions, resolve_profile
 
 
 class ConsoleLoginRequest(Record):

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from application.bus import EventBus
-from application.ports import ConfigSource, SecretStore
-from application.session_cache import SessionCache
-from domain.credentials import Credentials, master_to_json
-from domain.errors import SourceProfileHasNoEffectError, UsageError
-from domain.events import CredentialsRemoved, CredentialsStored, ProfileSectionAdded, SessionsDeleted
-from domain.items import credential_item
-from domain.sessions import KeyKind, classify_key
+from aws_vault.application.bus import EventBus
+from aws_vault.application.ports import ConfigSource, SecretStore
+from aws_vault.application.session_cache import SessionCache
+from aws_vault.domain.credentials import Credentials, master_to_json
+from aws_vault.domain.errors import SourceProfileHasNoEffectError, UsageError
+from aws_vault.domain.events import CredentialsRemoved, CredentialsStored, ProfileSectionAdded, SessionsDeleted
+from aws_vault.domain.items import credential_item
+from aws_vault.domain.sessions import KeyKind, classify_key
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,5 @@
-"""``python -m entrypoints.cli``."""
+"""``python -m aws_vault.entrypoints.cli``."""
 
-from entrypoints.cli.main import run
+from aws_vault.entrypoints.cli.main import run
 
 run()

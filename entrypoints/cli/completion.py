@@ -68,8 +68,8 @@ def _takes_value(parser: argparse.ArgumentParser, flag: str) -> bool:
 
 def candidates(words: list[str], env: Mapping[str, str], profile_names: list[str]) -> list[str]:
     """What may come next after ``words`` (the arguments typed so far, without the program name)."""
-    from entrypoints.cli.parser import build_parser
-    from entrypoints.settings import PROMPT_DRIVERS, available_backends
+    from aws_vault.entrypoints.cli.parser import build_parser
+    from aws_vault.entrypoints.settings import PROMPT_DRIVERS, available_backends
 
     parser = build_parser()
     commands = _subparsers(parser)
@@ -99,7 +99,7 @@ def complete(words: list[str], env: Mapping[str, str] | None = None) -> str:
     environ = dict(os.environ if env is None else env)
     names: list[str] = []
     try:
-        from entrypoints.settings import expand_home
+        from aws_vault.entrypoints.settings import expand_home
 
         from_config = _profile_names(expand_home(environ.get("AWS_CONFIG_FILE") or "~/.aws/config", environ))
         names = from_config
@@ -110,6 +110,6 @@ def complete(words: list[str], env: Mapping[str, str] | None = None) -> str:
 
 def _profile_names(path: str) -> list[str]:
     # The config adapter is an adapter: the CLI may not import it, so read names through the container.
-    from entrypoints.container import config_profile_names
+    from aws_vault.entrypoints.container import config_profile_names
 
     return config_profile_names(path)

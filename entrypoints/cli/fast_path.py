@@ -12,22 +12,22 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from adapters.clock import SystemClock
-from adapters.config.aws_config_source import AwsConfigSource
-from adapters.stores.file_store import FileSecretStore
-from application.bus import EventBus
-from application.pipeline import CredentialPipeline, SourceFunction
-from application.ports import AssumeRoleRequest, MfaPrompt, SecretStore, TokenService
-from application.session_cache import SessionCache
-from application.use_cases.get_credentials import (
+from aws_vault.adapters.clock import SystemClock
+from aws_vault.adapters.config.aws_config_source import AwsConfigSource
+from aws_vault.adapters.stores.file_store import FileSecretStore
+from aws_vault.application.bus import EventBus
+from aws_vault.application.pipeline import CredentialPipeline, SourceFunction
+from aws_vault.application.ports import AssumeRoleRequest, MfaPrompt, SecretStore, TokenService
+from aws_vault.application.session_cache import SessionCache
+from aws_vault.application.use_cases.get_credentials import (
     CredentialsRequest,
     GetCredentials,
     ResolvedCredentials,
     ResolveProfile,
 )
-from domain.credentials import Credentials
-from domain.plan import AssumeRoleWithWebIdentity, CredentialProcess, SsoRoleCredentials, StsTarget
-from entrypoints.settings import Settings
+from aws_vault.domain.credentials import Credentials
+from aws_vault.domain.plan import AssumeRoleWithWebIdentity, CredentialProcess, SsoRoleCredentials, StsTarget
+from aws_vault.entrypoints.settings import Settings
 
 
 class FullPathNeeded(Exception):
@@ -67,15 +67,15 @@ def _store(settings: Settings) -> SecretStore:
         passphrase = settings.file_passphrase
         return FileSecretStore(settings.file_dir, (lambda: passphrase) if passphrase is not None else _no_passphrase)
     if backend == "keyctl":
-        from adapters.stores.keyctl_store import KeyctlSecretStore
+        from aws_vault.adapters.stores.keyctl_store import KeyctlSecretStore
 
         return KeyctlSecretStore(scope=settings.keyctl_scope)
     if backend == "secret-service":
-        from adapters.stores.secret_service_store import SecretServiceSecretStore
+        from aws_vault.adapters.stores.secret_service_store import SecretServiceSecretStore
 
         return SecretServiceSecretStore(collection_name=settings.secret_service_collection)
     if backend == "pass":
-        from adapters.stores.pass_store import PassSecretStore
+        from aws_vault.adapters.stores.pass_store import PassSecretStore
 
         return PassSecretStore(settings.pass_cmd, settings.pass_dir, settings.pass_prefix, settings.env)
     raise FullPathNeeded  # kwallet, keychain, wincred: the container path

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-from domain.credentials import Credentials, rfc3339_utc
+from aws_vault.domain.credentials import Credentials, rfc3339_utc
 
 
 def credential_process_json(creds: Credentials) -> str:

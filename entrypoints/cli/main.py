@@ -14,8 +14,9 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from domain.durations import format_duration, parse_duration, truncate_to_seconds
-from domain.errors import (
+from aws_vault import __version__ as VERSION
+from aws_vault.domain.durations import format_duration, parse_duration, truncate_to_seconds
+from aws_vault.domain.errors import (
     AwsVaultError,
     BackendUnavailableError,
     ConfigError,
@@ -25,11 +26,10 @@ from domain.errors import (
     PromptError,
     UsageError,
 )
-from domain.role_chain import ResolveOptions
-from entrypoints import __version__ as VERSION
-from entrypoints.cli import formats
-from entrypoints.cli.quick import credential_process_profile, serve_cached
-from entrypoints.settings import BackendChoiceError, Settings, check_prompt, parse_go_bool
+from aws_vault.domain.role_chain import ResolveOptions
+from aws_vault.entrypoints.cli import formats
+from aws_vault.entrypoints.cli.quick import credential_process_profile, serve_cached
+from aws_vault.entrypoints.settings import BackendChoiceError, Settings, check_prompt, parse_go_bool
 
 GLOBAL_FLAGS = (
     "backend",
@@ -47,8 +47,8 @@ GLOBAL_FLAGS = (
 if TYPE_CHECKING:
     import argparse
 
-    from application.use_cases.get_credentials import CredentialsRequest, ResolvedCredentials
-    from entrypoints.container import Container
+    from aws_vault.application.use_cases.get_credentials import CredentialsRequest, ResolvedCredentials
+    from aws_vault.entrypoints.container import Container
 
 
 class _Prefixed(AwsVaultError):
@@ -77,7 +77,7 @@ class Runtime:
     @property
     def container(self) -> Container:
         if self._container is None:
-            from entrypoints.container import Container
+            from aws_vault.entrypoints.container import Container
 
             self._container = Container()
         if not getattr(self, "_wired", False):
@@ -93,7 +93,7 @@ class Runtime:
 
     def credentials(self, request: CredentialsRequest, mfa_token: str) -> ResolvedCredentials:
         if not self._injected and not self.settings.debug:
-            from entrypoints.cli.fast_path import cached_credentials
+            from aws_vault.entrypoints.cli.fast_path import cached_credentials
 
             found = cached_credentials(self.settings, request, mfa_token)
             if found is not None:
@@ -118,7 +118,7 @@ def _duration(value: str | None, flag: str) -> timedelta | None:
 
 
 def _request(args: argparse.Namespace, profile: str) -> CredentialsRequest:
-    from application.use_cases.get_credentials import CredentialsRequest
+    from aws_vault.application.use_cases.get_credentials import CredentialsRequest
 
     options = ResolveOptions(
         region=args.region,
@@ -175,7 +175,7 @@ def cmd_exec(rt: Runtime) -> int:
             and env.get("AWS_VAULT_DISABLE_HELP_MESSAGE") != "1"
         ):
             sys.stderr.write(f"Starting subshell {shell}, use `exit` to exit the subshell\n")
-    from application.use_cases.exec_profile import child_environment
+    from aws_vault.application.use_cases.exec_profile import child_environment
 
     child_env = child_environment(env, profile, resolved.credentials, resolved.plan.region)
     return int(rt.container.run_command()(command, child_env))
@@ -196,7 +196,7 @@ def cmd_export(rt: Runtime) -> int:
 
 
 def cmd_add(rt: Runtime) -> int:
-    from domain.credentials import Credentials
+    from aws_vault.domain.credentials import Credentials
 
     args, env = rt.args, rt.env
     c = rt.container
@@ -285,9 +285,9 @@ def cmd_clear(rt: Runtime) -> int:
 
 def cmd_login(rt: Runtime) -> int:
     """Open (or print) an AWS console sign-in URL (§7). No ``AWS_VAULT`` check: it works inside ``exec``."""
-    from application.use_cases.login import ConsoleLoginRequest, environment_credentials, sts_target
-    from domain.errors import LoginError
-    from domain.login import console_ready, federation_duration, redact_signin_token
+    from aws_vault.application.use_cases.login import ConsoleLoginRequest, environment_credentials, sts_target
+    from aws_vault.domain.errors import LoginError
+    from aws_vault.domain.login import console_ready, federation_duration, redact_signin_token
 
     args, env = rt.args, rt.env
     profile = args.profile or env.get("AWS_PROFILE", "")  # the fork's default
@@ -363,7 +363,7 @@ def main(
         profile = credential_process_profile(argv)
         if profile is not None and serve_cached(profile, env):
             return 0
-    from entrypoints.cli.parser import APP_HELP, ParseError, build_parser, help_long, split_command
+    from aws_vault.entrypoints.cli.parser import APP_HELP, ParseError, build_parser, help_long, split_command
 
     debug = "--debug" in split_command(argv)[0]
     command_name = ""
@@ -429,7 +429,7 @@ def _is_utf8(text: str) -> bool:
 
 def _completion(argv: list[str]) -> int:
     """Hidden kingpin-style flags: ``--completion-script-<shell>`` and ``--completion-bash <words>``."""
-    from entrypoints.cli import completion
+    from aws_vault.entrypoints.cli import completion
 
     flag, words = argv[0], argv[1:]
     if flag == "--completion-bash":
@@ -444,7 +444,7 @@ def _completion(argv: list[str]) -> int:
 
 
 def run() -> None:
-    """Console-script entry kept for ``python -m entrypoints.cli``; see ``entrypoints.cli.quick.run``."""
-    from entrypoints.cli.quick import run as quick_run
+    """Entry kept for ``python -m aws_vault.entrypoints.cli``; see ``aws_vault.entrypoints.cli.quick.run``."""
+    from aws_vault.entrypoints.cli.quick import run as quick_run
 
     quick_run()

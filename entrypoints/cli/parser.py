@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 from typing import NoReturn
 
-from domain.errors import UsageError
+from aws_vault.domain.errors import UsageError
 
 APP_HELP = "A vault for securely storing and accessing AWS credentials in development environments."
 
@@ -28,7 +28,7 @@ class _Parser(argparse.ArgumentParser):
         if "{available_backends}" in text:  # probed only when help is shown
             import os
 
-            from entrypoints.settings import available_backends, available_prompts
+            from aws_vault.entrypoints.settings import available_backends, available_prompts
 
             text = text.replace("{available_backends}", " ".join(available_backends(os.environ)))
             text = text.replace("{available_prompts}", " ".join(available_prompts(os.environ)))

@@ -37,11 +37,11 @@ def credential_process_profile(argv: list[str]) -> str | None:
 
 def serve_cached(profile: str, env: Mapping[str, str]) -> bool:
     """Print a cached session as credential_process JSON; ``False`` means take the full path."""
-    from application.use_cases.get_credentials import CredentialsRequest
-    from domain.errors import AwsVaultError
-    from entrypoints.cli.fast_path import cached_credentials
-    from entrypoints.cli.formats import credential_process_json
-    from entrypoints.settings import Settings, parse_go_bool
+    from aws_vault.application.use_cases.get_credentials import CredentialsRequest
+    from aws_vault.domain.errors import AwsVaultError
+    from aws_vault.entrypoints.cli.fast_path import cached_credentials
+    from aws_vault.entrypoints.cli.formats import credential_process_json
+    from aws_vault.entrypoints.settings import Settings, parse_go_bool
 
     try:
         if env.get("AWS_VAULT_STDOUT"):
@@ -76,7 +76,7 @@ def run() -> None:
             served, code = True, 1
             _say(f"aws-vault: error: {argv[0]}: cannot write output: {e.strerror or e}")
     if not served:
-        from entrypoints.cli.main import main
+        from aws_vault.entrypoints.cli.main import main
 
         code = main(argv, try_cached=False)
     if lookup:

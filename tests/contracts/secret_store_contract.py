@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, ClassVar
 
 import pytest
 
-from application.ports import SecretStore
-from domain.errors import ItemNotFoundError
-from domain.items import Item
+from aws_vault.application.ports import SecretStore
+from aws_vault.domain.errors import ItemNotFoundError
+from aws_vault.domain.items import Item
 
 if TYPE_CHECKING:
     from multiprocessing.synchronize import Barrier

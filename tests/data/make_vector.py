@@ -1,7 +1,7 @@
 """Builds tests/data/filestore/: an aws-vault ``file`` store made by hand, independent of our code.
 
 Uses only ``cryptography`` primitives (PBKDF2HMAC, aes_key_wrap, AESGCM), following RFC 7518 §4.8 and
-reference §4.1 — neither ``adapters.stores.jwe`` nor ``jwcrypto`` is involved, so a test reading these files
+reference §4.1 — neither ``aws_vault.adapters.stores.jwe`` nor ``jwcrypto`` is involved, so a test reading these files
 with ``FileSecretStore`` checks our reader against a second implementation. Salts, content keys and IVs are
 fixed so the output is reproducible: ``python tests/data/make_vector.py`` rewrites the same bytes.
 """

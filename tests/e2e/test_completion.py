@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from entrypoints.cli.completion import candidates
+from aws_vault.entrypoints.cli.completion import candidates
 
 BIN = Path(sys.executable).parent
 

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from adapters.stores.file_store import FileSecretStore
-from domain.sso import oidc_key
+from aws_vault.adapters.stores.file_store import FileSecretStore
+from aws_vault.domain.sso import oidc_key
 from tests.e2e.conftest import PASSPHRASE, Vault, error_lines
 from tests.fake_sso_server import FakeSsoServer
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from application.ports import Clock
+from aws_vault.application.ports import Clock
 
 START = datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)
 

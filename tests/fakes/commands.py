@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from application.ports import ExternalCommands
-from domain.errors import ExternalCommandError
+from aws_vault.application.ports import ExternalCommands
+from aws_vault.domain.errors import ExternalCommandError
 
 
 @dataclass

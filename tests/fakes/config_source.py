@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from application.ports import ConfigSource
-from domain.errors import AwsVaultError
-from domain.profiles import ConfigFile, Section
+from aws_vault.application.ports import ConfigSource
+from aws_vault.domain.errors import AwsVaultError
+from aws_vault.domain.profiles import ConfigFile, Section
 
 
 @dataclass(frozen=True)

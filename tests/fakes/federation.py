@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from application.ports import Clock, ConsoleSignin, FederationService
-from domain.credentials import Credentials
-from domain.errors import StsRequestError
-from domain.plan import StsTarget
+from aws_vault.application.ports import Clock, ConsoleSignin, FederationService
+from aws_vault.domain.credentials import Credentials
+from aws_vault.domain.errors import StsRequestError
+from aws_vault.domain.plan import StsTarget
 from tests.fakes.clock import FakeClock
 
 USER_ARN = "arn:aws:iam::123456789012:user/fake-user"

@@ -19,7 +19,7 @@ import threading
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from adapters.stores.keychain_store import (
+from aws_vault.adapters.stores.keychain_store import (
     ACCESS,
     ACCOUNT,
     CLASS,
@@ -46,8 +46,8 @@ from adapters.stores.keychain_store import (
     SecResult,
     SecurityApi,
 )
-from adapters.stores.kwallet_store import NO_SUCH_ENTRY, NOT_OPEN, KWalletApi, KWalletCallError
-from adapters.stores.wincred_store import (
+from aws_vault.adapters.stores.kwallet_store import NO_SUCH_ENTRY, NOT_OPEN, KWalletApi, KWalletCallError
+from aws_vault.adapters.stores.wincred_store import (
     CRED_MAX_CREDENTIAL_BLOB_SIZE,
     CRED_PERSIST_LOCAL_MACHINE,
     CRED_TYPE_GENERIC,

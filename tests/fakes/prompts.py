@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from application.ports import MfaPrompt, ProcessRunner, Terminal
+from aws_vault.application.ports import MfaPrompt, ProcessRunner, Terminal
 
 
 class FakeMfaPrompt(MfaPrompt):

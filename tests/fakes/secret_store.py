@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from application.ports import SecretStore
-from domain.errors import AwsVaultError, ItemNotFoundError
-from domain.items import Item
+from aws_vault.application.ports import SecretStore
+from aws_vault.domain.errors import AwsVaultError, ItemNotFoundError
+from aws_vault.domain.items import Item
 
 
 @dataclass(frozen=True)

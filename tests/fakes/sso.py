@@ -5,17 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from application.ports import Browser, Clock, Console, SsoOidc, SsoPortal
-from domain.credentials import Credentials
-from domain.errors import (
+from aws_vault.application.ports import Browser, Clock, Console, SsoOidc, SsoPortal
+from aws_vault.domain.credentials import Credentials
+from aws_vault.domain.errors import (
     AwsVaultError,
     SsoAuthorizationPendingError,
     SsoSlowDownError,
     SsoTokenRejectedError,
     SsoUnauthorizedError,
 )
-from domain.plan import SsoTarget
-from domain.sso import ClientRegistration, DeviceAuthorization, OidcToken
+from aws_vault.domain.plan import SsoTarget
+from aws_vault.domain.sso import ClientRegistration, DeviceAuthorization, OidcToken
 from tests.fakes.clock import FakeClock
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from application.ports import AssumeRoleRequest, Clock, TokenService
-from domain.credentials import Credentials
-from domain.plan import StsTarget
+from aws_vault.application.ports import AssumeRoleRequest, Clock, TokenService
+from aws_vault.domain.credentials import Credentials
+from aws_vault.domain.plan import StsTarget
 from tests.fakes.clock import FakeClock
 
 GET_SESSION_TOKEN = "GetSessionToken"

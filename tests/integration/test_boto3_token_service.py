@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from adapters.sts.boto3_token_service import GLOBAL_ENDPOINT, Boto3TokenService, ResolvedEndpoint
-from application.ports import AssumeRoleRequest
-from domain.credentials import Credentials
-from domain.errors import StsRequestError
-from domain.plan import StsTarget
+from aws_vault.adapters.sts.boto3_token_service import GLOBAL_ENDPOINT, Boto3TokenService, ResolvedEndpoint
+from aws_vault.application.ports import AssumeRoleRequest
+from aws_vault.domain.credentials import Credentials
+from aws_vault.domain.errors import StsRequestError
+from aws_vault.domain.plan import StsTarget
 from tests.fakes.clock import START, FakeClock
 from tests.fakes.token_service import FakeTokenService
 from tests.moto_server import MotoServer, free_port
@@ -49,7 +49,7 @@ def _closed_url() -> str:
 
 def test_importing_the_adapter_does_not_import_botocore() -> None:
     code = (
-        "import sys, adapters.sts.boto3_token_service\n"
+        "import sys, aws_vault.adapters.sts.boto3_token_service\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('boto3', 'botocore')))"
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)

@@ -17,9 +17,9 @@ from botocore.exceptions import InfiniteLoopConfigError, InvalidConfigError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from adapters.config.aws_config_source import AwsConfigSource
-from domain.errors import MissingSourceProfileError, RoleChainLoopError
-from domain.role_chain import resolve_profile
+from aws_vault.adapters.config.aws_config_source import AwsConfigSource
+from aws_vault.domain.errors import MissingSourceProfileError, RoleChainLoopError
+from aws_vault.domain.role_chain import resolve_profile
 
 NAMES = ["alpha", "beta", "gamma", "delta", "eps"]
 REGIONS = ["us-east-1", "eu-west-1", "ap-south-1"]

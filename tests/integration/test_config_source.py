@@ -10,10 +10,10 @@ from unittest import mock
 import pytest
 from botocore.configloader import load_config
 
-from adapters.config.aws_config_source import AwsConfigSource
-from application.ports import ConfigSource
-from domain.errors import ConfigError, ConfigSyntaxError
-from domain.profiles import ConfigFile
+from aws_vault.adapters.config.aws_config_source import AwsConfigSource
+from aws_vault.application.ports import ConfigSource
+from aws_vault.domain.errors import ConfigError, ConfigSyntaxError
+from aws_vault.domain.profiles import ConfigFile
 from tests.fakes.config_source import AddProfileCall, FakeConfigSource
 from tests.unit.domain.test_role_chain_examples import CONFIG_D, EXAMPLE_CONFIG
 

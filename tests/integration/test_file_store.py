@@ -23,11 +23,11 @@ from cryptography.hazmat.primitives.keywrap import aes_key_unwrap
 from jwcrypto import jwe as jwcrypto_jwe
 from jwcrypto import jwk
 
-from adapters.stores import jwe
-from adapters.stores.file_store import FileSecretStore, escape_key, go_time_string, unescape_filename
-from domain.credentials import master_from_json
-from domain.errors import CorruptItemError, StoreError, WrongPassphraseError
-from domain.items import Item, credential_item, envelope_to_json
+from aws_vault.adapters.stores import jwe
+from aws_vault.adapters.stores.file_store import FileSecretStore, escape_key, go_time_string, unescape_filename
+from aws_vault.domain.credentials import master_from_json
+from aws_vault.domain.errors import CorruptItemError, StoreError, WrongPassphraseError
+from aws_vault.domain.items import Item, credential_item, envelope_to_json
 from tests.contracts.secret_store_contract import SecretStoreContract
 from tests.data import make_vector
 
@@ -429,7 +429,7 @@ def _run_python(code: str) -> None:
 
 def test_importing_the_store_loads_no_crypto_library() -> None:
     _run_python(
-        "import adapters.stores.file_store, sys; "
+        "import aws_vault.adapters.stores.file_store, sys; "
         "assert 'jwcrypto' not in sys.modules and 'cryptography' not in sys.modules"
     )
 
@@ -437,7 +437,7 @@ def test_importing_the_store_loads_no_crypto_library() -> None:
 def test_the_read_path_does_not_load_jwcrypto() -> None:
     _run_python(
         "import sys\n"
-        "from adapters.stores.file_store import FileSecretStore\n"
+        "from aws_vault.adapters.stores.file_store import FileSecretStore\n"
         f"store = FileSecretStore({str(FIXTURE_DIR)!r}, lambda: {make_vector.PASSPHRASE!r})\n"
         "assert store.keys() and store.get('jonsmith') is not None\n"
         "assert 'jwcrypto' not in sys.modules, 'jwcrypto loaded on the read path'\n"

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from adapters.stores.keyctl_store import MAX_DATA, SCOPES, KeyctlSecretStore, keyutils
-from domain.errors import ItemNotFoundError, StoreError
-from domain.items import Item
+from aws_vault.adapters.stores.keyctl_store import MAX_DATA, SCOPES, KeyctlSecretStore, keyutils
+from aws_vault.domain.errors import ItemNotFoundError, StoreError
+from aws_vault.domain.items import Item
 from tests.contracts.secret_store_contract import SecretStoreContract
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -161,7 +161,7 @@ def test_an_overwrite_replaces_the_key_in_place_of_the_old(ring_name: str) -> No
 def test_our_keys_are_readable_from_a_session_that_does_not_possess_them(ring_name: str) -> None:
     KeyctlSecretStore(keyring_name=ring_name).set(Item("jonsmith", b"shared secret"))
     done = python_in_new_session(
-        "from adapters.stores.keyctl_store import KeyctlSecretStore\n"
+        "from aws_vault.adapters.stores.keyctl_store import KeyctlSecretStore\n"
         f"store = KeyctlSecretStore(keyring_name={ring_name!r})\n"
         "print(store.keys(), store.get('jonsmith').data)\n"
     )
@@ -171,8 +171,8 @@ def test_our_keys_are_readable_from_a_session_that_does_not_possess_them(ring_na
 
 def test_a_key_written_in_another_session_is_read_here(ring_name: str) -> None:
     done = python_in_new_session(
-        "from adapters.stores.keyctl_store import KeyctlSecretStore\n"
-        "from domain.items import Item\n"
+        "from aws_vault.adapters.stores.keyctl_store import KeyctlSecretStore\n"
+        "from aws_vault.domain.items import Item\n"
         f"KeyctlSecretStore(keyring_name={ring_name!r}).set(Item('jonsmith', b'from the child'))\n"
     )
     assert done.returncode == 0, done.stderr
@@ -190,7 +190,7 @@ def test_a_default_permission_key_is_a_clear_error_where_it_is_not_possessed(rin
     assert ring is not None
     keyctl("padd", "user", "cli-made", str(ring), stdin=b"the-secret-value")  # possessor all, user view only
     done = python_in_new_session(
-        "from adapters.stores.keyctl_store import KeyctlSecretStore\n"
+        "from aws_vault.adapters.stores.keyctl_store import KeyctlSecretStore\n"
         f"store = KeyctlSecretStore(keyring_name={ring_name!r})\n"
         "print(sorted(store.keys()))\n"
         "store.get('cli-made')\n"
@@ -198,7 +198,7 @@ def test_a_default_permission_key_is_a_clear_error_where_it_is_not_possessed(rin
     assert done.returncode == 1
     assert done.stdout == "['cli-made', 'seed']\n"
     last = done.stderr.strip().splitlines()[-1]
-    assert last.startswith("domain.errors.StoreError: keyctl: cannot read 'cli-made': permission denied")
+    assert last.startswith("aws_vault.domain.errors.StoreError: keyctl: cannot read 'cli-made': permission denied")
     assert "the-secret-value" not in done.stderr
 
 
@@ -212,7 +212,7 @@ def test_process_scope_is_private_to_the_process(ring_name: str) -> None:
         [
             sys.executable,
             "-c",
-            "from adapters.stores.keyctl_store import KeyctlSecretStore\n"
+            "from aws_vault.adapters.stores.keyctl_store import KeyctlSecretStore\n"
             f"print(KeyctlSecretStore(scope='process', keyring_name={ring_name!r}).keys())",
         ],
         cwd=REPO_ROOT,
@@ -316,7 +316,7 @@ def test_the_kernel_quota_is_a_clear_error(ring_name: str) -> None:
 def test_importing_the_module_does_not_load_libkeyutils() -> None:
     code = (
         "import sys\n"
-        "from adapters.stores.keyctl_store import KeyctlSecretStore\n"
+        "from aws_vault.adapters.stores.keyctl_store import KeyctlSecretStore\n"
         "maps = lambda: open('/proc/self/maps').read()\n"
         "assert 'ctypes' not in sys.modules, 'ctypes imported'\n"
         "assert 'keyutils' not in maps(), 'libkeyutils loaded by the import'\n"

@@ -11,12 +11,12 @@ from typing import Any
 import boto3
 import pytest
 
-from adapters.console_signin import UrllibConsoleSignin
-from adapters.sts.boto3_federation_service import Boto3FederationService
-from domain.credentials import Credentials
-from domain.errors import LoginError, StsRequestError
-from domain.login import ALLOW_ALL_POLICY, user_name_from_denial
-from domain.plan import StsTarget
+from aws_vault.adapters.console_signin import UrllibConsoleSignin
+from aws_vault.adapters.sts.boto3_federation_service import Boto3FederationService
+from aws_vault.domain.credentials import Credentials
+from aws_vault.domain.errors import LoginError, StsRequestError
+from aws_vault.domain.login import ALLOW_ALL_POLICY, user_name_from_denial
+from aws_vault.domain.plan import StsTarget
 from tests.fake_federation_server import FakeFederationServer
 from tests.moto_server import MotoServer, free_port
 

@@ -22,9 +22,9 @@ from pathlib import Path
 
 import pytest
 
-from adapters.stores.pass_store import NOT_AVAILABLE, PassSecretStore, go_clean_join
-from domain.errors import ItemNotFoundError, StoreError
-from domain.items import Item, envelope_to_json
+from aws_vault.adapters.stores.pass_store import NOT_AVAILABLE, PassSecretStore, go_clean_join
+from aws_vault.domain.errors import ItemNotFoundError, StoreError
+from aws_vault.domain.items import Item, envelope_to_json
 from tests.contracts.secret_store_contract import AWKWARD_KEYS, SecretStoreContract
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -472,8 +472,8 @@ def test_a_store_path_that_is_a_file_cannot_be_listed(gpg: Gpg, tmp_path: Path) 
 
 def test_an_item_written_by_another_process_is_read(gpg: Gpg, store_dir: Path) -> None:
     code = (
-        "from adapters.stores.pass_store import PassSecretStore\n"
-        "from domain.items import Item\n"
+        "from aws_vault.adapters.stores.pass_store import PassSecretStore\n"
+        "from aws_vault.domain.items import Item\n"
         f"PassSecretStore(store_dir={str(store_dir)!r}).set(Item('jonsmith', b'from the child'))\n"
     )
     subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, env=gpg.env, check=True, timeout=60)
@@ -484,7 +484,7 @@ def test_an_item_written_by_another_process_is_read(gpg: Gpg, store_dir: Path) -
 def test_importing_and_missing_gets_load_no_subprocess_module(store_dir: Path) -> None:
     code = (
         "import sys\n"
-        "from adapters.stores.pass_store import PassSecretStore\n"
+        "from aws_vault.adapters.stores.pass_store import PassSecretStore\n"
         "assert 'subprocess' not in sys.modules, 'loaded by the import'\n"
         f"store = PassSecretStore(store_dir={str(store_dir)!r})\n"
         "assert store.get('absent') is None and store.keys() == []\n"

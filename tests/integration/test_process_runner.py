@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from adapters.process_runner import CommandNotFoundError, OsProcessRunner
+from aws_vault.adapters.process_runner import CommandNotFoundError, OsProcessRunner
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def runner_process(use_execve: bool, argv: list[str]) -> subprocess.Popen[str]:
     code = (
         "import os, sys\n"
-        "from adapters.process_runner import OsProcessRunner\n"
+        "from aws_vault.adapters.process_runner import OsProcessRunner\n"
         f"sys.exit(OsProcessRunner(use_execve={use_execve}).run({argv!r}, dict(os.environ)))\n"
     )
     return subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.PIPE, text=True)
@@ -59,7 +59,7 @@ def test_a_command_that_cannot_be_executed_is_one_line(tmp_path: Path) -> None:
     script = tmp_path / "no-shebang"
     script.write_text("echo hi\n")
     script.chmod(0o755)
-    from adapters.process_runner import CommandFailedError
+    from aws_vault.adapters.process_runner import CommandFailedError
 
     with pytest.raises(CommandFailedError, match=r'^exec: ".*no-shebang": exec format error$'):
         OsProcessRunner(use_execve=False).run([str(script)], dict(os.environ))

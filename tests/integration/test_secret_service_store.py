@@ -17,10 +17,10 @@ import secretstorage
 from jeepney.io.blocking import DBusConnection, open_dbus_connection
 from jeepney.low_level import HeaderFields
 
-from adapters.stores.secret_service_store import SecretServiceSecretStore, decode_object_path
-from domain.credentials import master_from_json
-from domain.errors import CorruptItemError, ItemNotFoundError, StoreError
-from domain.items import Item, credential_item
+from aws_vault.adapters.stores.secret_service_store import SecretServiceSecretStore, decode_object_path
+from aws_vault.domain.credentials import master_from_json
+from aws_vault.domain.errors import CorruptItemError, ItemNotFoundError, StoreError
+from aws_vault.domain.items import Item, credential_item
 from tests import keyring_daemon
 from tests.contracts.secret_store_contract import SecretStoreContract
 from tests.keyring_daemon import COLLECTION_PREFIX, KeyringDaemon
@@ -459,7 +459,7 @@ def _run_python(code: str) -> None:
 def test_importing_the_store_loads_no_d_bus_library() -> None:
     _run_python(
         "import sys\n"
-        "import adapters.stores.secret_service_store\n"
+        "import aws_vault.adapters.stores.secret_service_store\n"
         "loaded = [m for m in sys.modules if m.split('.')[0] in ('jeepney', 'secretstorage', 'cryptography')]\n"
         "assert not loaded, loaded\n"
     )
@@ -470,7 +470,7 @@ def test_the_read_path_loads_neither_secretstorage_nor_cryptography(new_store: A
     writer.set(Item("jonsmith", b"x"))
     _run_python(
         "import sys\n"
-        "from adapters.stores.secret_service_store import SecretServiceSecretStore\n"
+        "from aws_vault.adapters.stores.secret_service_store import SecretServiceSecretStore\n"
         "store = SecretServiceSecretStore()\n"
         "assert store.keys() == ['jonsmith'] and store.get('jonsmith').data == b'x'\n"
         "loaded = [m for m in sys.modules if m.split('.')[0] in ('secretstorage', 'cryptography')]\n"

@@ -8,18 +8,18 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from adapters.sso.boto3_sso import Boto3SsoOidc, Boto3SsoPortal, choose_sso_endpoint
-from application.bus import EventBus
-from application.sso import SsoSource
-from domain.errors import (
+from aws_vault.adapters.sso.boto3_sso import Boto3SsoOidc, Boto3SsoPortal, choose_sso_endpoint
+from aws_vault.application.bus import EventBus
+from aws_vault.application.sso import SsoSource
+from aws_vault.domain.errors import (
     SsoAuthorizationPendingError,
     SsoRequestError,
     SsoSlowDownError,
     SsoTokenRejectedError,
     SsoUnauthorizedError,
 )
-from domain.plan import SsoRoleCredentials, SsoTarget
-from domain.sso import ClientRegistration
+from aws_vault.domain.plan import SsoRoleCredentials, SsoTarget
+from aws_vault.domain.sso import ClientRegistration
 from tests.fake_sso_server import DEVICE_CODE_GRANT, FakeSsoServer
 from tests.fakes.clock import FakeClock
 from tests.fakes.secret_store import FakeSecretStore

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from adapters.browser import WebBrowser
-from adapters.console import StderrConsole
+from aws_vault.adapters.browser import WebBrowser
+from aws_vault.adapters.console import StderrConsole
 
 OPEN = (
-    "import sys; from adapters.browser import WebBrowser; "
+    "import sys; from aws_vault.adapters.browser import WebBrowser; "
     "print('opened' if WebBrowser().open(sys.argv[1]) else 'not opened')"
 )
 

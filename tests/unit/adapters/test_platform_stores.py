@@ -18,17 +18,17 @@ from typing import Any
 
 import pytest
 
-from adapters.stores.keychain_store import (
+from aws_vault.adapters.stores.keychain_store import (
     KeychainRef,
     KeychainSecretStore,
     SecAccess,
     SecConstant,
     SecurityFrameworkClient,
 )
-from adapters.stores.kwallet_store import JeepneyKWalletClient, KWalletSecretStore
-from adapters.stores.wincred_store import Win32CredClient, WinCredSecretStore
-from domain.errors import BackendUnavailableError, ItemNotFoundError, StoreError
-from domain.items import Item, credential_item
+from aws_vault.adapters.stores.kwallet_store import JeepneyKWalletClient, KWalletSecretStore
+from aws_vault.adapters.stores.wincred_store import Win32CredClient, WinCredSecretStore
+from aws_vault.domain.errors import BackendUnavailableError, ItemNotFoundError, StoreError
+from aws_vault.domain.items import Item, credential_item
 from tests.contracts.secret_store_contract import SecretStoreContract
 from tests.fakes.platform_doubles import (
     KeychainItem,
@@ -670,7 +670,7 @@ def test_real_clients_are_unavailable_off_their_platforms() -> None:
 def test_importing_the_adapters_loads_no_platform_library() -> None:
     code = (
         "import sys\n"
-        "import adapters.stores.kwallet_store, adapters.stores.keychain_store, adapters.stores.wincred_store\n"
+        "import aws_vault.adapters.stores.kwallet_store, aws_vault.adapters.stores.keychain_store, aws_vault.adapters.stores.wincred_store\n"
         "loaded = {'jeepney', 'ctypes', 'win32ctypes', 'keyring'} & {m.split('.')[0] for m in sys.modules}\n"
         "print(sorted(loaded))\n"
     )

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from adapters.prompts.gui import (
+from aws_vault.adapters.prompts.gui import (
     KdialogMfaPrompt,
     OsascriptMfaPrompt,
     WinCredUiMfaPrompt,
@@ -22,10 +22,10 @@ from adapters.prompts.gui import (
     applescript_string,
     short_serial,
 )
-from adapters.prompts.ykman import PassOtpMfaPrompt, YkmanMfaPrompt
-from application.ports import MfaPrompt
-from domain.errors import AwsVaultError, MfaError, PromptError, UsageError
-from entrypoints import settings as s
+from aws_vault.adapters.prompts.ykman import PassOtpMfaPrompt, YkmanMfaPrompt
+from aws_vault.application.ports import MfaPrompt
+from aws_vault.domain.errors import AwsVaultError, MfaError, PromptError, UsageError
+from aws_vault.entrypoints import settings as s
 
 SERIAL = "arn:aws:iam::123456789012:mfa/work-account"
 MESSAGE = f"Enter MFA code for {SERIAL}: "
@@ -299,7 +299,7 @@ def test_settings_reject_an_unknown_driver_name(bin_dir: Bin) -> None:
 def test_the_cli_refuses_an_unavailable_driver_before_the_command(
     bin_dir: Bin, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from entrypoints.cli.main import main
+    from aws_vault.entrypoints.cli.main import main
 
     env = {**bin_dir.env, "HOME": "/nonexistent", "AWS_VAULT_BACKEND": "file"}
     assert main(["exec", "--prompt=ykman", "work", "--", "true"], env=env) == 1
@@ -310,7 +310,7 @@ def test_the_cli_refuses_an_unavailable_driver_before_the_command(
 def test_the_container_resolves_the_driver_when_a_prompt_is_built(
     bin_dir: Bin, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from entrypoints.container import Container
+    from aws_vault.entrypoints.container import Container
 
     bin_dir.stand_in("zenity")
     bin_dir.stand_in("ykman")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from domain.errors import StoreError, WrongPassphraseError
-from domain.items import Item
+from aws_vault.domain.errors import StoreError, WrongPassphraseError
+from aws_vault.domain.items import Item
 from tests.contracts.secret_store_contract import SecretStoreContract
 from tests.fakes.secret_store import FakeSecretStore, SecretStoreCall
 

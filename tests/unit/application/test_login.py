@@ -6,15 +6,15 @@ from datetime import timedelta
 
 import pytest
 
-from application.bus import EventBus
-from application.use_cases.login import ConsoleLoginRequest, SignInToConsole, environment_credentials
-from domain.credentials import Credentials
-from domain.errors import LoginError, StsRequestError, UsageError
-from domain.events import Event, ProviderChosen
-from domain.login import ALLOW_ALL_POLICY
-from domain.plan import StsTarget
-from domain.profiles import ConfigFile, Section
-from domain.role_chain import ResolveOptions
+from aws_vault.application.bus import EventBus
+from aws_vault.application.use_cases.login import ConsoleLoginRequest, SignInToConsole, environment_credentials
+from aws_vault.domain.credentials import Credentials
+from aws_vault.domain.errors import LoginError, StsRequestError, UsageError
+from aws_vault.domain.events import Event, ProviderChosen
+from aws_vault.domain.login import ALLOW_ALL_POLICY
+from aws_vault.domain.plan import StsTarget
+from aws_vault.domain.profiles import ConfigFile, Section
+from aws_vault.domain.role_chain import ResolveOptions
 from tests.fakes.clock import FakeClock
 from tests.fakes.config_source import FakeConfigSource
 from tests.fakes.federation import FakeConsoleSignin, FakeFederationService, access_denied

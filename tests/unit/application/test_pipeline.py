@@ -6,17 +6,17 @@ from datetime import timedelta
 
 import pytest
 
-from application.bus import EventBus
-from application.pipeline import CredentialPipeline
-from application.session_cache import SessionCache
-from domain import events as ev
-from domain.credentials import Credentials, master_to_json, session_from_json
-from domain.errors import StsRequestError
-from domain.items import credential_item
-from domain.plan import build_plan
-from domain.profiles import ConfigFile, Section
-from domain.role_chain import resolve_profile
-from domain.sessions import KeyKind, SessionKey, classify_key
+from aws_vault.application.bus import EventBus
+from aws_vault.application.pipeline import CredentialPipeline
+from aws_vault.application.session_cache import SessionCache
+from aws_vault.domain import events as ev
+from aws_vault.domain.credentials import Credentials, master_to_json, session_from_json
+from aws_vault.domain.errors import StsRequestError
+from aws_vault.domain.items import credential_item
+from aws_vault.domain.plan import build_plan
+from aws_vault.domain.profiles import ConfigFile, Section
+from aws_vault.domain.role_chain import resolve_profile
+from aws_vault.domain.sessions import KeyKind, SessionKey, classify_key
 from tests.fakes.clock import FakeClock
 from tests.fakes.prompts import FakeMfaPrompt
 from tests.fakes.secret_store import FakeSecretStore
@@ -161,7 +161,7 @@ def test_events_never_carry_secrets() -> None:
 
 
 def test_an_unreadable_cached_session_is_a_miss_and_gets_replaced() -> None:
-    from domain.errors import CorruptItemError
+    from aws_vault.domain.errors import CorruptItemError
 
     w = World("111111", "222222")
     w.run("work")

@@ -6,18 +6,18 @@ from datetime import timedelta
 
 import pytest
 
-from application.bus import EventBus
-from application.pipeline import CredentialPipeline
-from application.session_cache import SessionCache
-from application.sources import GUARD_VARIABLE, CredentialProcessSource, WebIdentitySource
-from domain.credential_process import CredentialProcessError
-from domain.credentials import Credentials, master_to_json
-from domain.errors import MfaError
-from domain.items import credential_item
-from domain.plan import AssumeRoleWithWebIdentity, CredentialProcess, build_plan
-from domain.profiles import ConfigFile, Section
-from domain.role_chain import resolve_profile
-from domain.sessions import SessionKey
+from aws_vault.application.bus import EventBus
+from aws_vault.application.pipeline import CredentialPipeline
+from aws_vault.application.session_cache import SessionCache
+from aws_vault.application.sources import GUARD_VARIABLE, CredentialProcessSource, WebIdentitySource
+from aws_vault.domain.credential_process import CredentialProcessError
+from aws_vault.domain.credentials import Credentials, master_to_json
+from aws_vault.domain.errors import MfaError
+from aws_vault.domain.items import credential_item
+from aws_vault.domain.plan import AssumeRoleWithWebIdentity, CredentialProcess, build_plan
+from aws_vault.domain.profiles import ConfigFile, Section
+from aws_vault.domain.role_chain import resolve_profile
+from aws_vault.domain.sessions import SessionKey
 from tests.fakes.clock import FakeClock
 from tests.fakes.commands import FakeCommands
 from tests.fakes.prompts import FakeMfaPrompt

@@ -7,16 +7,16 @@ from datetime import timedelta
 
 import pytest
 
-from application.bus import EventBus
-from application.pipeline import CredentialPipeline
-from application.session_cache import SessionCache
-from application.sso import SsoSource
-from domain import events as ev
-from domain.errors import SsoRequestError, SsoSignInTimeoutError, SsoUnauthorizedError
-from domain.items import Item
-from domain.plan import Plan, SsoRoleCredentials, SsoTarget
-from domain.sessions import SSO_ROLE_CREDENTIALS, SessionKey
-from domain.sso import oidc_key, oidc_token_from_json
+from aws_vault.application.bus import EventBus
+from aws_vault.application.pipeline import CredentialPipeline
+from aws_vault.application.session_cache import SessionCache
+from aws_vault.application.sso import SsoSource
+from aws_vault.domain import events as ev
+from aws_vault.domain.errors import SsoRequestError, SsoSignInTimeoutError, SsoUnauthorizedError
+from aws_vault.domain.items import Item
+from aws_vault.domain.plan import Plan, SsoRoleCredentials, SsoTarget
+from aws_vault.domain.sessions import SSO_ROLE_CREDENTIALS, SessionKey
+from aws_vault.domain.sso import oidc_key, oidc_token_from_json
 from tests.fakes.clock import FakeClock
 from tests.fakes.prompts import FakeMfaPrompt
 from tests.fakes.secret_store import FakeSecretStore

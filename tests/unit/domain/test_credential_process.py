@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from domain.credential_process import CredentialProcessError, parse_output
+from aws_vault.domain.credential_process import CredentialProcessError, parse_output
 
 CMD = "my-creds --profile x"
 

@@ -1,4 +1,4 @@
-"""domain.encoding agrees with the stdlib base64 module (and Go's strictness) on every input."""
+"""aws_vault.domain.encoding agrees with the stdlib base64 module (and Go's strictness) on every input."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from domain.encoding import b64decode, b64encode, b64url_decode, b64url_encode
+from aws_vault.domain.encoding import b64decode, b64encode, b64url_decode, b64url_encode
 
 
 @given(st.binary(max_size=200))

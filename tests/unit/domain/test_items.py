@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from domain.credentials import Credentials, master_to_json
-from domain.items import Item, envelope_from_json, envelope_to_json, go_json
+from aws_vault.domain.credentials import Credentials, master_to_json
+from aws_vault.domain.items import Item, envelope_from_json, envelope_to_json, go_json
 
 
 def test_envelope_matches_go_json_marshal_byte_for_byte() -> None:

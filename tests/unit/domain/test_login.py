@@ -8,9 +8,9 @@ from urllib.parse import parse_qs, unquote_plus, urlsplit
 
 import pytest
 
-from domain.credentials import Credentials
-from domain.errors import InvalidDurationError, LoginError
-from domain.login import (
+from aws_vault.domain.credentials import Credentials
+from aws_vault.domain.errors import InvalidDurationError, LoginError
+from aws_vault.domain.login import (
     ALLOW_ALL_POLICY,
     DEFAULT_FEDERATION_URL,
     console_ready,
@@ -25,9 +25,9 @@ from domain.login import (
     user_name_from_arn,
     user_name_from_denial,
 )
-from domain.plan import AssumeRole, GetSessionToken, UseStoredKeys, build_plan
-from domain.profiles import Section
-from domain.role_chain import resolve_profile
+from aws_vault.domain.plan import AssumeRole, GetSessionToken, UseStoredKeys, build_plan
+from aws_vault.domain.profiles import Section
+from aws_vault.domain.role_chain import resolve_profile
 from tests.unit.entrypoints.test_cli_with_fakes import SEED as CLI_SEED
 
 # The seed's profiles, plus one without keys of its own that sources `home`.

@@ -6,10 +6,10 @@ from datetime import timedelta
 
 import pytest
 
-from domain.errors import CredentialsMissingError
-from domain.plan import AssumeRole, GetSessionToken, UseStoredKeys, build_plan
-from domain.profiles import ConfigFile, Section
-from domain.role_chain import ResolveOptions, resolve_profile
+from aws_vault.domain.errors import CredentialsMissingError
+from aws_vault.domain.plan import AssumeRole, GetSessionToken, UseStoredKeys, build_plan
+from aws_vault.domain.profiles import ConfigFile, Section
+from aws_vault.domain.role_chain import ResolveOptions, resolve_profile
 
 MFA = "arn:aws:iam::111111111111:mfa/user"
 

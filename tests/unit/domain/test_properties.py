@@ -8,12 +8,12 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from domain.durations import format_duration, parse_duration
-from domain.errors import InvalidDurationError, MissingSourceProfileError, RoleChainLoopError
-from domain.plan import AssumeRole, GetSessionToken, UseStoredKeys, build_plan
-from domain.profiles import ConfigFile, Section
-from domain.role_chain import resolve_profile
-from domain.sessions import KeyKind, SessionKey, classify_key, is_fresh
+from aws_vault.domain.durations import format_duration, parse_duration
+from aws_vault.domain.errors import InvalidDurationError, MissingSourceProfileError, RoleChainLoopError
+from aws_vault.domain.plan import AssumeRole, GetSessionToken, UseStoredKeys, build_plan
+from aws_vault.domain.profiles import ConfigFile, Section
+from aws_vault.domain.role_chain import resolve_profile
+from aws_vault.domain.sessions import KeyKind, SessionKey, classify_key, is_fresh
 
 NAMES = ["default", "a", "b", "c", "d", "e"]
 

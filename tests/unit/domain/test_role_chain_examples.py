@@ -1,6 +1,6 @@
 """Resolution examples of aws-vault's ``vault/config_test.go`` (reference §9.1, §9.2).
 
-Each config is parsed by the config adapter's parser and resolved by ``domain.role_chain``.
+Each config is parsed by the config adapter's parser and resolved by ``aws_vault.domain.role_chain``.
 """
 
 from __future__ import annotations
@@ -10,10 +10,15 @@ from textwrap import dedent
 
 import pytest
 
-from adapters.config.aws_config_source import parse_config_text
-from domain.errors import IncludeLoopError, InvalidProfileValueError, MissingSourceProfileError, RoleChainLoopError
-from domain.profiles import ConfigFile
-from domain.role_chain import resolve_profile
+from aws_vault.adapters.config.aws_config_source import parse_config_text
+from aws_vault.domain.errors import (
+    IncludeLoopError,
+    InvalidProfileValueError,
+    MissingSourceProfileError,
+    RoleChainLoopError,
+)
+from aws_vault.domain.profiles import ConfigFile
+from aws_vault.domain.role_chain import resolve_profile
 
 # reference §9.1 ``exampleConfig`` (with the fork's ``withendpointurl`` profile).
 EXAMPLE_CONFIG = """\

@@ -8,11 +8,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from domain.errors import CorruptItemError, InvalidProfileValueError
-from domain.plan import SsoRoleCredentials, SsoTarget, build_plan
-from domain.profiles import ConfigFile, Section
-from domain.role_chain import resolve_profile
-from domain.sso import (
+from aws_vault.domain.errors import CorruptItemError, InvalidProfileValueError
+from aws_vault.domain.plan import SsoRoleCredentials, SsoTarget, build_plan
+from aws_vault.domain.profiles import ConfigFile, Section
+from aws_vault.domain.role_chain import resolve_profile
+from aws_vault.domain.sso import (
     CachedOidcToken,
     ClientRegistration,
     OidcToken,

@@ -9,11 +9,11 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from domain.credentials import Credentials, master_to_json
-from domain.errors import LoginError
-from domain.items import credential_item
-from entrypoints.cli.main import main
-from entrypoints.container import Container
+from aws_vault.domain.credentials import Credentials, master_to_json
+from aws_vault.domain.errors import LoginError
+from aws_vault.domain.items import credential_item
+from aws_vault.entrypoints.cli.main import main
+from aws_vault.entrypoints.container import Container
 from tests.fakes.clock import FakeClock
 from tests.fakes.config_source import FakeConfigSource
 from tests.fakes.federation import FakeConsoleSignin, FakeFederationService

@@ -8,13 +8,13 @@ from dataclasses import dataclass
 
 import pytest
 
-from domain.errors import SsoRequestError
-from domain.items import Item
-from domain.profiles import ConfigFile, Section
-from domain.sessions import KeyKind, classify_key
-from domain.sso import oidc_key
-from entrypoints.cli.main import main
-from entrypoints.container import Container
+from aws_vault.domain.errors import SsoRequestError
+from aws_vault.domain.items import Item
+from aws_vault.domain.profiles import ConfigFile, Section
+from aws_vault.domain.sessions import KeyKind, classify_key
+from aws_vault.domain.sso import oidc_key
+from aws_vault.entrypoints.cli.main import main
+from aws_vault.entrypoints.container import Container
 from tests.fakes.clock import FakeClock
 from tests.fakes.config_source import FakeConfigSource
 from tests.fakes.prompts import FakeProcessRunner

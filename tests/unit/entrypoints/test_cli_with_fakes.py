@@ -9,12 +9,12 @@ from datetime import timedelta
 
 import pytest
 
-from domain.credentials import Credentials, master_from_json, master_to_json
-from domain.items import credential_item
-from domain.profiles import ConfigFile, Section
-from domain.sessions import SessionKey
-from entrypoints.cli.main import main
-from entrypoints.container import Container
+from aws_vault.domain.credentials import Credentials, master_from_json, master_to_json
+from aws_vault.domain.items import credential_item
+from aws_vault.domain.profiles import ConfigFile, Section
+from aws_vault.domain.sessions import SessionKey
+from aws_vault.entrypoints.cli.main import main
+from aws_vault.entrypoints.container import Container
 from tests.fakes.clock import FakeClock
 from tests.fakes.config_source import FakeConfigSource
 from tests.fakes.prompts import FakeMfaPrompt, FakeProcessRunner, FakeTerminal
@@ -323,7 +323,7 @@ def test_bad_input_is_one_line_and_exit_1(
 
 
 def test_sts_rejection_names_the_aws_code(world: World, capsys: pytest.CaptureFixture[str]) -> None:
-    from domain.errors import StsRequestError
+    from aws_vault.domain.errors import StsRequestError
 
     world.store_keys("home")
     world.sts.fail_with = StsRequestError("GetSessionToken", "AccessDenied", "MultiFactorAuthentication failed")
@@ -375,7 +375,7 @@ def test_the_child_never_sees_the_file_store_passphrase(world: World) -> None:
 def test_remove_without_a_terminal_points_to_force(world: World, capsys: pytest.CaptureFixture[str]) -> None:
     world.store_keys("work")
     # FakeTerminal with no scripted answer stands for "no terminal": make it raise like TtyTerminal does.
-    from domain.errors import PromptError
+    from aws_vault.domain.errors import PromptError
 
     def no_tty(prompt: str, *, secret: bool = False) -> str:
         raise PromptError("no terminal to prompt on")

@@ -6,8 +6,8 @@ from collections.abc import Iterator, Mapping
 
 import pytest
 
-from domain.errors import BackendUnavailableError, UsageError
-from entrypoints import settings as s
+from aws_vault.domain.errors import BackendUnavailableError, UsageError
+from aws_vault.entrypoints import settings as s
 
 
 @pytest.fixture
