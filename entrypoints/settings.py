@@ -155,6 +155,7 @@ class Settings(Record):
     pass_cmd: str = "pass"
     pass_prefix: str = ""
     keyctl_scope: str = "user"
+    keyring_service: str = "aws-vault"
     process_timeout: timedelta = timedelta(minutes=2)
     env: Mapping[str, str] = MappingProxyType({})
     _hidden = frozenset({"env"})  # the environment may hold secrets

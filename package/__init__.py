@@ -3,7 +3,7 @@
 The installed package's root. The repository's layer folders (``domain/``, ``application/``,
 ``adapters/``, ``entrypoints/``) install beneath it as ``aws_vault.domain`` and so on
 (``package-dir`` in ``pyproject.toml``). The public API is re-exported here lazily, so
-``import aws_vault.entrypoints.cli.quick`` (every ``credential_process`` call) pays nothing for it.
+``import aws_vault.entrypoints.cli.main`` (every ``credential_process`` call) pays nothing for it.
 """
 
 from __future__ import annotations

@@ -109,7 +109,7 @@ def complete(words: list[str], env: Mapping[str, str] | None = None) -> str:
 
 
 def _profile_names(path: str) -> list[str]:
-    # The config adapter is an adapter: the CLI may not import it, so read names through the container.
-    from aws_vault.entrypoints.container import config_profile_names
+    # The config adapter is an adapter: the CLI may not import it, so read names through the wiring.
+    from aws_vault.entrypoints.wiring import config_profile_names
 
     return config_profile_names(path)

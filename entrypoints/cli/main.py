@@ -12,7 +12,7 @@ import os
 import sys
 from collections.abc import Mapping
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from aws_vault import __version__ as VERSION
 from aws_vault.domain.durations import format_duration, parse_duration, truncate_to_seconds
@@ -28,7 +28,6 @@ from aws_vault.domain.errors import (
 )
 from aws_vault.domain.role_chain import ResolveOptions
 from aws_vault.entrypoints.cli import formats
-from aws_vault.entrypoints.cli.quick import credential_process_profile, serve_cached
 from aws_vault.entrypoints.settings import BackendChoiceError, Settings, check_prompt, parse_go_bool
 
 GLOBAL_FLAGS = (
@@ -49,6 +48,7 @@ if TYPE_CHECKING:
 
     from aws_vault.application.use_cases.get_credentials import CredentialsRequest, ResolvedCredentials
     from aws_vault.entrypoints.container import Container
+    from aws_vault.entrypoints.wiring import Wiring
 
 
 class _Prefixed(AwsVaultError):
@@ -62,7 +62,7 @@ def _prefixed(prefix: str, error: AwsVaultError) -> _Prefixed:
 
 
 class Runtime:
-    """What one invocation needs: settings, streams, and the container (built on first use)."""
+    """What one invocation needs: the settings (read once), the streams, and the wiring (built on first use)."""
 
     def __init__(self, args: argparse.Namespace, env: Mapping[str, str], container: Container | None) -> None:
         self.args = args
@@ -72,34 +72,29 @@ class Runtime:
         check_prompt(self.settings.prompt, env)  # aws-vault validates --prompt before any command (§1.2)
         self.sso_stdout = _sso_stdout(args, env)
         self._container = container
-        self._injected = container is not None
+        self._wiring: Wiring | None = None
 
     @property
-    def container(self) -> Container:
-        if self._container is None:
-            from aws_vault.entrypoints.container import Container
+    def wiring(self) -> Wiring:
+        """The one wiring: the injected container's (tests), else the light one (heavy ports on demand)."""
+        if self._wiring is None:
+            if self._container is not None:
+                self._container.configure(self.settings, self.env)
+                self._container.sso_use_stdout.override(self.sso_stdout)
+                wiring = self._container.wiring()
+            else:
+                from aws_vault.entrypoints.wiring import Wiring
 
-            self._container = Container()
-        if not getattr(self, "_wired", False):
-            self._container.settings.override(self.settings)
-            self._container.env.override(self.env)
-            self._container.sso_use_stdout.override(self.sso_stdout)
+                wiring = Wiring(self.settings, self.env, sso_use_stdout=self.sso_stdout)
             if self.settings.debug:
-                sink = self._container.debug_sink()
-                self._container.bus().subscribe(sink)
+                sink = wiring.port("debug_sink")
+                wiring.bus.subscribe(sink)
                 sink.line(f"aws-vault {VERSION}")
-            self._wired = True
-        return self._container
+            self._wiring = wiring
+        return self._wiring
 
     def credentials(self, request: CredentialsRequest, mfa_token: str) -> ResolvedCredentials:
-        if not self._injected and not self.settings.debug:
-            from aws_vault.entrypoints.cli.fast_path import cached_credentials
-
-            found = cached_credentials(self.settings, request, mfa_token)
-            if found is not None:
-                return found
-        c = self.container
-        return c.get_credentials(pipeline=c.pipeline(mfa_token=mfa_token))(request)
+        return self.wiring.get_credentials(mfa_token)(request)
 
 
 def _sso_stdout(args: argparse.Namespace, env: Mapping[str, str]) -> bool:
@@ -178,7 +173,7 @@ def cmd_exec(rt: Runtime) -> int:
     from aws_vault.application.use_cases.exec_profile import child_environment
 
     child_env = child_environment(env, profile, resolved.credentials, resolved.plan.region)
-    return int(rt.container.run_command()(command, child_env))
+    return int(rt.wiring.run_command()(command, child_env))
 
 
 def cmd_export(rt: Runtime) -> int:
@@ -199,8 +194,7 @@ def cmd_add(rt: Runtime) -> int:
     from aws_vault.domain.credentials import Credentials
 
     args, env = rt.args, rt.env
-    c = rt.container
-    use_case = c.add_credentials()
+    use_case = rt.wiring.add_credentials()
     use_case.check(args.profile)
     if args.env:
         key_id = env.get("AWS_ACCESS_KEY_ID", "")
@@ -210,7 +204,7 @@ def cmd_add(rt: Runtime) -> int:
         if not secret:
             raise UsageError("Missing value for AWS_SECRET_ACCESS_KEY")
     else:
-        terminal = c.terminal()
+        terminal = rt.wiring.port("terminal")
         # The seed's wording (v4 USAGE): "Enter Access Key Id:" / "Enter Secret Key:".
         key_id = terminal.ask("Enter Access Key Id: ").strip()
         if not key_id:
@@ -229,19 +223,19 @@ def cmd_add(rt: Runtime) -> int:
 
 def cmd_remove(rt: Runtime) -> int:
     args = rt.args
-    c = rt.container
+    wiring = rt.wiring
     if not args.sessions_only:
         if not args.force:
             # The seed's prompt: yes is the default, only n/no cancels.
             try:
-                answer = c.terminal().ask(f'Delete credentials for profile "{args.profile}"? (Y|n)')
+                answer = wiring.port("terminal").ask(f'Delete credentials for profile "{args.profile}"? (Y|n)')
             except PromptError as e:
                 raise PromptError("no terminal to confirm on: use --force to remove without asking") from e
             if answer.strip().lower() in ("n", "no"):
                 return 0
-        c.remove_credentials()(args.profile)
+        wiring.remove_credentials()(args.profile)
         print("Deleted credentials.")
-    count = c.delete_sessions()(args.profile)
+    count = wiring.delete_sessions()(args.profile)
     print(f"Deleted {count} sessions.")
     return 0
 
@@ -252,15 +246,14 @@ def _session_label(kind: str, expires_in: timedelta) -> str:
 
 def cmd_list(rt: Runtime) -> int:
     args = rt.args
-    c = rt.container
-    listing = c.list_profiles()()
+    listing = rt.wiring.list_profiles()()
     if args.credentials:
         sys.stdout.write("".join(f"{n}\n" for n in listing.credential_names))
         return 0
     if args.profiles:
         sys.stdout.write("".join(f"{n}\n" for n in listing.profile_names))
         return 0
-    now = c.clock().now()
+    now = rt.wiring.clock.now()
     if args.sessions:
         # OIDC token labels first, then the STS/SSO sessions (§1.3 list).
         labels = [*listing.oidc_tokens, *(_session_label(s.type, s.expires - now) for s in listing.sessions)]
@@ -278,7 +271,7 @@ def cmd_list(rt: Runtime) -> int:
 
 def cmd_clear(rt: Runtime) -> int:
     # Sessions and OIDC tokens together make the count (§1.3 clear).
-    count = rt.container.clear_sessions()(rt.args.profile)
+    count = rt.wiring.clear_sessions()(rt.args.profile)
     print(f"Cleared {count} sessions.")
     return 0
 
@@ -295,8 +288,7 @@ def cmd_login(rt: Runtime) -> int:
     if flag is None:
         flag = _duration(args.federation_token_ttl, "federation-token-ttl")
     duration = federation_duration(flag, env.get("AWS_FEDERATION_TOKEN_TTL", ""))
-    c = rt.container
-    sign_in = c.sign_in_to_console()
+    sign_in = rt.wiring.sign_in_to_console()
     try:
         if profile:
             resolved = _resolve_credentials(rt, profile)
@@ -322,7 +314,7 @@ def cmd_login(rt: Runtime) -> int:
     if rt.sso_stdout:  # --stdout or AWS_VAULT_STDOUT
         sys.stdout.write(f"{url}\n")
         return 0
-    if not c.browser().open(url):
+    if not rt.wiring.port("browser").open(url):
         # aws-vault prints the whole URL here; its SigninToken is a bearer credential, so we hide it.
         raise LoginError(f"Failed to open {redact_signin_token(url)}: no browser could be started")
     return 0
@@ -341,12 +333,47 @@ COMMANDS = {
 }
 
 
+def credential_process_profile(argv: list[str]) -> str | None:
+    """The profile when ``argv`` is exactly a credential_process lookup, else ``None``.
+
+    ``export --format=json PROFILE`` and ``exec --json PROFILE`` (any order, nothing else on the line)
+    are what SDKs run on every call; building the full parser costs ~10 ms (argparse, shutil, locale),
+    so ``main`` answers these without it. Anything else goes through the parser.
+    """
+    if not argv or argv[0] not in ("export", "exec"):
+        return None
+    rest = list(argv[1:])
+    if argv[0] == "export":
+        if "--format=json" in rest:
+            rest.remove("--format=json")
+        elif "--format" in rest and rest[rest.index("--format") + 1 :][:1] == ["json"]:
+            i = rest.index("--format")
+            del rest[i : i + 2]
+        else:
+            return None
+    else:
+        flags = [a for a in rest if a in ("--json", "-j")]
+        if len(flags) != 1:
+            return None
+        rest.remove(flags[0])
+    if len(rest) != 1 or rest[0].startswith("-") or not rest[0]:
+        return None
+    return rest[0]
+
+
+def _lookup_args(command: str, profile: str) -> argparse.Namespace:
+    """What the parser would make of a credential_process lookup line, without loading argparse."""
+    from types import SimpleNamespace
+
+    args = SimpleNamespace(
+        command=command, profile=profile, format="json", json=True, cmd=[], region=None, duration=None,
+        no_session=False, mfa_token="", stdout=False,
+    )
+    return cast("argparse.Namespace", args)
+
+
 def main(
-    argv: list[str] | None = None,
-    env: Mapping[str, str] | None = None,
-    container: Container | None = None,
-    *,
-    try_cached: bool = True,
+    argv: list[str] | None = None, env: Mapping[str, str] | None = None, container: Container | None = None
 ) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     env = dict(os.environ if env is None else env)
@@ -359,39 +386,39 @@ def main(
         return 1
     if argv and argv[0].startswith("--completion-"):
         return _completion(argv)
-    if try_cached and container is None and not env.get("AWS_VAULT"):
-        profile = credential_process_profile(argv)
-        if profile is not None and serve_cached(profile, env):
-            return 0
-    from aws_vault.entrypoints.cli.parser import APP_HELP, ParseError, build_parser, help_long, split_command
-
-    debug = "--debug" in split_command(argv)[0]
+    lookup = credential_process_profile(argv)
+    debug = lookup is None and "--debug" in _split_command(argv)[0]
     command_name = ""
     try:
-        parser = build_parser()
-        head, tail = split_command(argv)
-        try:
-            args = parser.parse_args(head)
-        except ParseError as e:
-            sys.stderr.write(f"aws-vault: error: {e}, try --help\n")
-            return 1
-        if args.version:
-            print(VERSION)
-            return 0
-        if args.help_long:
-            sys.stdout.write(help_long(parser))
-            return 0
-        command_name = args.command or ""
-        if command_name in ("", "help"):
-            topic = getattr(args, "topic", [])
-            if topic:
-                return main([*topic, "--help"], env)
-            sys.stdout.write(parser.format_help() if command_name else f"{APP_HELP}\n\n{parser.format_help()}")
-            return 0 if command_name else 1
-        if tail is not None:
-            if command_name != "exec":
-                raise UsageError(f"unexpected arguments after --: {' '.join(tail)}")
-            args.cmd = [*args.cmd, *tail]
+        if lookup is not None:
+            args = _lookup_args(argv[0], lookup)
+        else:
+            from aws_vault.entrypoints.cli.parser import APP_HELP, ParseError, build_parser, help_long
+
+            parser = build_parser()
+            head, tail = _split_command(argv)
+            try:
+                args = parser.parse_args(head)
+            except ParseError as e:
+                sys.stderr.write(f"aws-vault: error: {e}, try --help\n")
+                return 1
+            if args.version:
+                print(VERSION)
+                return 0
+            if args.help_long:
+                sys.stdout.write(help_long(parser))
+                return 0
+            if (args.command or "") in ("", "help"):
+                topic = getattr(args, "topic", [])
+                if topic:
+                    return main([*topic, "--help"], env)
+                sys.stdout.write(parser.format_help() if args.command else f"{APP_HELP}\n\n{parser.format_help()}")
+                return 0 if args.command else 1
+            if tail is not None:
+                if args.command != "exec":
+                    raise UsageError(f"unexpected arguments after --: {' '.join(tail)}")
+                args.cmd = [*args.cmd, *tail]
+        command_name = args.command
         rt = Runtime(args, env, container)
         return COMMANDS[command_name](rt)
     except AwsVaultError as e:
@@ -412,6 +439,12 @@ def main(
     except KeyboardInterrupt:
         sys.stderr.write("\n")
         return 130
+
+
+def _split_command(argv: list[str]) -> tuple[list[str], list[str] | None]:
+    from aws_vault.entrypoints.cli.parser import split_command
+
+    return split_command(argv)
 
 
 def _printable_ascii(text: str) -> bool:
@@ -444,7 +477,25 @@ def _completion(argv: list[str]) -> int:
 
 
 def run() -> None:
-    """Entry kept for ``python -m aws_vault.entrypoints.cli``; see ``aws_vault.entrypoints.cli.quick.run``."""
-    from aws_vault.entrypoints.cli.quick import run as quick_run
+    """The ``aws-vault`` console script (and ``python -m aws_vault``)."""
+    argv = sys.argv[1:]
+    if credential_process_profile(argv) is None:
+        sys.exit(main(argv))
+    # A credential_process lookup: a short-lived process that SDKs start on every call. Cyclic GC only
+    # costs time here, and so does interpreter teardown (~2 ms) once the output is flushed.
+    import gc
 
-    quick_run()
+    gc.disable()
+    code = main(argv)
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except OSError as e:
+            if code == 0:
+                code = 1
+                with contextlib.suppress(OSError):
+                    sys.stderr.write(f"aws-vault: error: {argv[0]}: cannot write output: {e.strerror or e}\n")
+                    sys.stderr.flush()
+        except AttributeError:  # a stream is None (started without one)
+            pass
+    os._exit(code)

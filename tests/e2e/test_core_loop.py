@@ -394,3 +394,26 @@ def test_cached_export_imports_no_sdk_container_or_logging(vault: Vault) -> None
     assert {"botocore", "dependency_injector"} <= imported(cold.stderr), "the cold call needs STS"
     assert imported(warm.stderr) & HEAVY == set()
     assert json.loads(warm.stdout) == json.loads(cold.stdout)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["exec", "home", "--", "true"],
+        ["exec", "--json", "home"],
+        ["list"],
+        ["list", "--sessions"],
+        ["--help"],
+        ["exec", "--help"],
+        ["--completion-bash", "aws-vault", "exec", ""],
+    ],
+    ids=["exec", "exec-json", "list", "list-sessions", "help", "exec-help", "completion"],
+)
+def test_commands_that_answer_without_sts_stay_light(vault: Vault, argv: list[str]) -> None:
+    vault.add("home")
+    vault.ok("export", "--format=json", "--mfa-token", MFA_CODE, "home")  # the session is now cached
+
+    done = vault.run(*argv, env={"PYTHONPROFILEIMPORTTIME": "1"})
+
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert imported(done.stderr) & HEAVY == set()
