@@ -7,7 +7,7 @@ write first purges legacy and expired session keys; a hit needs at least ``min_t
 from __future__ import annotations
 
 import contextlib
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from aws_vault.application.bus import EventBus
 from aws_vault.application.ports import Clock, SecretStore
@@ -73,6 +73,22 @@ class SessionCache:
                 return creds
             break
         self.bus.publish(SessionCacheMissed(spec.profile, spec.type))
+        return None
+
+    def fresh_until(self, spec: CacheSpec) -> datetime | None:
+        """When the cached session for ``spec`` expires, if a lookup would reuse it now; else ``None``.
+
+        Read-only (``plan``): judged from the key names, which carry the expiry (§3.1); nothing is
+        decrypted, purged or published.
+        """
+        prefix = session_prefix(spec.type, spec.profile, spec.mfa_serial)
+        now = self.clock.now()
+        for key in self.store.keys():
+            if key.startswith(prefix) and not is_purgeable(key, now):
+                parsed = SessionKey.parse(key)
+                if parsed is None:
+                    return None
+                return parsed.expires if is_fresh(parsed.expires, now, self.min_ttl) else None
         return None
 
     def save(self, spec: CacheSpec, creds: Credentials) -> None:

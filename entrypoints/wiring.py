@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Mapping
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any, cast
 
 from aws_vault.entrypoints.settings import Settings, choose_prompt
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
     from aws_vault.application.session_cache import SessionCache
     from aws_vault.application.use_cases.clear_sessions import ClearSessions
     from aws_vault.application.use_cases.exec_profile import RunCommand
+    from aws_vault.application.use_cases.explain_plan import ExplainPlan
     from aws_vault.application.use_cases.get_credentials import GetCredentials, ResolveProfile
     from aws_vault.application.use_cases.list_profiles import ListProfiles
     from aws_vault.application.use_cases.login import SignInToConsole
@@ -441,10 +443,21 @@ class Wiring:
 
         return ResolveProfile(self.port("config_source"), self.store, self.env)
 
-    def get_credentials(self, mfa_token: str = "") -> GetCredentials:
+    def get_credentials(self, mfa_token: str = "", *, min_ttl: timedelta | None = None) -> GetCredentials:
+        """``min_ttl``: reuse cached sessions only while this much remains (default ``AWS_MIN_TTL``)."""
         from aws_vault.application.use_cases.get_credentials import GetCredentials
 
-        return GetCredentials(self.resolve_profile(), self.pipeline(mfa_token), self.bus)
+        pipeline = self.pipeline(mfa_token)
+        if min_ttl is not None and min_ttl != self.settings.min_ttl:
+            from aws_vault.application.session_cache import SessionCache
+
+            pipeline.cache = SessionCache(self.store, self.clock, self.bus, min_ttl)
+        return GetCredentials(self.resolve_profile(), pipeline, self.bus)
+
+    def explain_plan(self) -> ExplainPlan:
+        from aws_vault.application.use_cases.explain_plan import ExplainPlan
+
+        return ExplainPlan(self.resolve_profile(), self.session_cache(), self.clock, self.env)
 
     def add_credentials(self) -> AddCredentials:
         from aws_vault.application.use_cases.manage_credentials import AddCredentials

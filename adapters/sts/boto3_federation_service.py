@@ -12,9 +12,10 @@ from datetime import timedelta
 from typing import Any
 
 from aws_vault.adapters.botocore_calls import invoke
-from aws_vault.adapters.sts.boto3_token_service import DEFAULT_REGION, Boto3TokenService, _sts_error
+from aws_vault.adapters.sts.boto3_token_service import Boto3TokenService, _sts_error
 from aws_vault.application.ports import FederationService
 from aws_vault.domain.credentials import Credentials
+from aws_vault.domain.endpoints import DEFAULT_REGION
 from aws_vault.domain.plan import StsTarget
 
 

@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from aws_vault.adapters.sts.boto3_token_service import GLOBAL_ENDPOINT, Boto3TokenService, ResolvedEndpoint
+from aws_vault.adapters.sts.boto3_token_service import Boto3TokenService, ResolvedEndpoint
 from aws_vault.application.ports import AssumeRoleRequest
 from aws_vault.domain.credentials import Credentials
+from aws_vault.domain.endpoints import GLOBAL_ENDPOINT
 from aws_vault.domain.errors import StsRequestError
 from aws_vault.domain.plan import StsTarget
 from tests.fakes.clock import START, FakeClock

@@ -1,0 +1,61 @@
+"""Domain events, as the vault publishes them (``Vault.subscribe``). None carries a secret.
+
+Each is a typed, immutable record; ``Event`` is their union. ``repr``/``str`` of an event never shows a
+credential: keys appear masked (``****************ABCD``), and codes and tokens not at all.
+"""
+
+from aws_vault.domain.events import (
+    CachedSessionReused,
+    CommandStarting,
+    CredentialsRemoved,
+    CredentialsStored,
+    Event,
+    MfaRequested,
+    OidcTokenDiscarded,
+    OidcTokenRefreshed,
+    OidcTokenRefreshFailed,
+    OidcTokenReused,
+    OidcTokenStored,
+    ProfileSectionAdded,
+    ProviderChosen,
+    RoleAssumed,
+    SessionCached,
+    SessionCacheMissed,
+    SessionsDeleted,
+    SessionsPurged,
+    SessionTokenObtained,
+    SourceUsed,
+    SsoAuthorizationPending,
+    SsoClientRegistered,
+    SsoDeviceAuthorizationStarted,
+    SsoRoleCredentialsObtained,
+    StoredKeysUsed,
+)
+
+__all__ = [
+    "CachedSessionReused",
+    "CommandStarting",
+    "CredentialsRemoved",
+    "CredentialsStored",
+    "Event",
+    "MfaRequested",
+    "OidcTokenDiscarded",
+    "OidcTokenRefreshFailed",
+    "OidcTokenRefreshed",
+    "OidcTokenReused",
+    "OidcTokenStored",
+    "ProfileSectionAdded",
+    "ProviderChosen",
+    "RoleAssumed",
+    "SessionCacheMissed",
+    "SessionCached",
+    "SessionTokenObtained",
+    "SessionsDeleted",
+    "SessionsPurged",
+    "SourceUsed",
+    "SsoAuthorizationPending",
+    "SsoClientRegistered",
+    "SsoDeviceAuthorizationStarted",
+    "SsoRoleCredentialsObtained",
+    "StoredKeysUsed",
+]
