@@ -6,8 +6,8 @@ A subscriber's exception never reaches the publisher: logging or a tool's handle
 
 from __future__ import annotations
 
+import _thread
 import contextlib
-import threading
 from collections.abc import Callable
 
 from aws_vault.application.ports import EventHandler
@@ -17,7 +17,7 @@ from aws_vault.domain.events import Event
 class EventBus:
     def __init__(self) -> None:
         self._handlers: tuple[EventHandler, ...] = ()
-        self._lock = threading.Lock()
+        self._lock = _thread.allocate_lock()  # `threading` costs ~0.6 ms on every credential_process call
 
     def subscribe(self, handler: EventHandler) -> Callable[[], None]:
         """Call ``handler`` with every event from now on; the returned function stops that."""

@@ -2,24 +2,21 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from aws_vault.application.ports import ConfigSource, SecretStore
 from aws_vault.application.session_cache import SessionCache
 from aws_vault.application.use_cases.get_credentials import stored_credential_names
 from aws_vault.domain.profiles import ConfigFile
+from aws_vault.domain.records import Record
 from aws_vault.domain.sessions import SessionKey
 
 
-@dataclass(frozen=True)
-class ProfileRow:
+class ProfileRow(Record):
     profile: str  # "" for stored credentials without a config section
     credentials: str  # "" when no stored credentials back the profile
     sessions: tuple[SessionKey, ...]
 
 
-@dataclass(frozen=True)
-class Listing:
+class Listing(Record):
     profile_names: tuple[str, ...]
     credential_names: tuple[str, ...]
     sessions: tuple[SessionKey, ...]

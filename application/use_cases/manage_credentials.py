@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from aws_vault.application.bus import EventBus
 from aws_vault.application.ports import ConfigSource, SecretStore
 from aws_vault.application.session_cache import SessionCache
@@ -11,11 +9,11 @@ from aws_vault.domain.credentials import Credentials, master_to_json
 from aws_vault.domain.errors import SourceProfileHasNoEffectError, UsageError
 from aws_vault.domain.events import CredentialsRemoved, CredentialsStored, ProfileSectionAdded, SessionsDeleted
 from aws_vault.domain.items import credential_item
+from aws_vault.domain.records import Record
 from aws_vault.domain.sessions import KeyKind, classify_key
 
 
-@dataclass(frozen=True)
-class AddResult:
+class AddResult(Record):
     sessions_deleted: int
     section_added: bool
 
