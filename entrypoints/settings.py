@@ -2,6 +2,7 @@
 
 Backend selection follows aws-vault (reference §4): the first *available* backend in its order is the
 default, ``--backend``/``AWS_VAULT_BACKEND`` names one, and a named backend is the only one probed.
+Backends of our own (``EXTRA_BACKENDS``: ``keyring``, through python-keyring) are taken only when named.
 Probes are cheap checks (platform, environment, a program on ``PATH``): no D-Bus call at start-up.
 """
 
@@ -20,6 +21,8 @@ from aws_vault.domain.sessions import DEFAULT_MIN_TTL
 
 # aws-vault's auto-selection order (reference §4); the first available one is the default.
 KNOWN_BACKENDS = ("wincred", "keychain", "secret-service", "kwallet", "keyctl", "pass", "file")
+# Not aws-vault's: chosen only by name, never by the auto-selection above.
+EXTRA_BACKENDS = ("keyring",)
 KEYCTL_SCOPES = ("user", "session", "process", "thread")
 
 
@@ -53,6 +56,13 @@ def _on_path(program: str, env: Mapping[str, str]) -> bool:
     return False
 
 
+def _importable(module: str) -> bool:
+    """Whether ``module`` could be imported, without importing it (keyring's backend discovery is slow)."""
+    import importlib.util
+
+    return importlib.util.find_spec(module) is not None
+
+
 _LINUX = sys.platform.startswith("linux")
 PROBES: dict[str, Callable[[Mapping[str, str]], bool]] = {
     "wincred": lambda env: sys.platform == "win32",
@@ -62,6 +72,7 @@ PROBES: dict[str, Callable[[Mapping[str, str]], bool]] = {
     "keyctl": lambda env: _LINUX,
     "pass": lambda env: sys.platform != "win32" and _on_path(env.get("AWS_VAULT_PASS_CMD") or "pass", env),
     "file": lambda env: True,
+    "keyring": lambda env: _importable("keyring"),
 }
 
 
@@ -73,8 +84,8 @@ def available_backends(env: Mapping[str, str]) -> list[str]:
 def choose_backend(requested: str, env: Mapping[str, str]) -> str:
     if not requested:
         return next(name for name in KNOWN_BACKENDS if PROBES[name](env))
-    if requested not in KNOWN_BACKENDS:
-        # kingpin's enum wording (§1.1): the enum lists the backends available here.
+    if requested not in KNOWN_BACKENDS and requested not in EXTRA_BACKENDS:
+        # kingpin's enum wording (§1.1): the enum lists aws-vault's backends available here.
         available = ",".join(available_backends(env))
         raise BackendChoiceError(f"enum value must be one of {available}, got '{requested}', try --help")
     if not PROBES[requested](env):
@@ -155,7 +166,7 @@ class Settings(Record):
     pass_cmd: str = "pass"
     pass_prefix: str = ""
     keyctl_scope: str = "user"
-    keyring_service: str = "aws-vault"
+    keyring_service: str = "aws-vault"  # the python-keyring service name of the "keyring" backend
     process_timeout: timedelta = timedelta(minutes=2)
     env: Mapping[str, str] = MappingProxyType({})
     _hidden = frozenset({"env"})  # the environment may hold secrets
@@ -205,6 +216,7 @@ class Settings(Record):
             pass_cmd=pass_cmd,
             pass_prefix=pick("pass_prefix", "AWS_VAULT_PASS_PREFIX"),
             keyctl_scope=scope,
+            keyring_service=pick("keyring_service", "AWS_VAULT_KEYRING_SERVICE", "aws-vault"),
             process_timeout=process_timeout,
             env=env,
         )

@@ -66,6 +66,13 @@ def _takes_value(parser: argparse.ArgumentParser, flag: str) -> bool:
     return False
 
 
+def _choices(parser: argparse.ArgumentParser, flag: str) -> list[str]:
+    for action in parser._actions:
+        if flag in action.option_strings and action.choices is not None:
+            return [str(c) for c in action.choices]
+    return []
+
+
 def candidates(words: list[str], env: Mapping[str, str], profile_names: list[str]) -> list[str]:
     """What may come next after ``words`` (the arguments typed so far, without the program name)."""
     from aws_vault.entrypoints.cli.parser import build_parser
@@ -81,9 +88,12 @@ def candidates(words: list[str], env: Mapping[str, str], profile_names: list[str
         "--format": _FORMATS,
         "--keyctl-scope": ["user", "session", "process", "thread"],
     }
+    current = commands[command] if command else parser
+    choices = _choices(current, last)
+    if choices:  # the command's own enum (export --format env|…, check-config --format text|json)
+        return choices
     if last in values:
         return values[last]
-    current = commands[command] if command else parser
     if last.startswith("-") and "=" not in last and _takes_value(current, last):
         return []
     if not command:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from typing import Any
 
 from aws_vault.domain.credentials import Credentials, rfc3339_utc
 
@@ -68,3 +69,37 @@ def tabwriter(rows: Sequence[Sequence[str]], min_width: int = 25, padding: int =
         max(min_width, max(len(r[i]) for r in rows) + padding) for i in range(len(rows[0]))
     ]
     return "".join("".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) + "\n" for r in rows)
+
+
+def _step_line(step: dict[str, Any]) -> str:
+    call, profile = step["call"], step["profile"]
+    if call == "UseStoredKeys":
+        head = f"stored keys of {profile}"
+    elif call == "AssumeRole" or call == "AssumeRoleWithWebIdentity":
+        head = f"{call} {step['role_arn']} (profile {profile})"
+    elif call == "SsoRoleCredentials":
+        head = f"SSO {step['account_id']}/{step['role_name']} via {step['start_url']} (profile {profile})"
+    elif call == "CredentialProcess":
+        head = f"credential_process for {profile}"
+    else:
+        head = f"{call} for {profile}"
+    details = [step[k] for k in ("duration", "region", "endpoint") if step.get(k)]
+    if step.get("mfa_serial"):
+        details.append(f"MFA {step['mfa_serial']}")
+    if step.get("cached_for"):
+        state = f"cached, {step['cached_for']} left" if step["served_from_cache"] else "cached"
+    else:
+        state = "runs" if step["runs"] else "not needed"
+    return f"{head}  [{', '.join(details)}]  {state}" if details else f"{head}  {state}"
+
+
+def render_plan_text(plan: dict[str, Any]) -> str:
+    """``aws-vault plan``: the steps as a tree from the profile down to its source, then a summary."""
+    lines = [f"{plan['profile']}" + (f" (region {plan['region']})" if plan["region"] else "")]
+    for depth, step in enumerate(reversed(plan["steps"])):
+        lines.append("   " * depth + "└─ " + _step_line(step))
+    lines.append("chain: " + " <- ".join(plan["chain"]))
+    lines.append("calls now: " + (", ".join(plan["calls"]) or "none, served from the cache"))
+    codes = [f"{m['serial']} ({m['via']})" for m in plan["mfa"]]
+    lines.append("MFA codes now: " + (", ".join(codes) or "none"))
+    return "\n".join(lines) + "\n"

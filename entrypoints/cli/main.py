@@ -40,6 +40,7 @@ GLOBAL_FLAGS = (
     "pass_cmd",
     "pass_prefix",
     "keyctl_scope",
+    "keyring_service",
     "debug",
 )
 
@@ -320,7 +321,65 @@ def cmd_login(rt: Runtime) -> int:
     return 0
 
 
+def cmd_check_config(rt: Runtime) -> int:
+    """Lint the AWS config file offline; exit 1 when there is at least one error."""
+    import json
+
+    from aws_vault.domain.check import ERROR, SYNTAX_ERROR, Finding, check_config
+    from aws_vault.domain.errors import ConfigSyntaxError
+
+    source = rt.wiring.port("config_source")
+    try:
+        findings = check_config(source.load())
+    except ConfigSyntaxError as e:
+        # The file does not parse: that is the one finding (the parser stops at the first bad line).
+        reason = str(e).removeprefix(f"{e.path}:{e.line}: ")
+        findings = [Finding(ERROR, e.path, e.line, "", "", reason, SYNTAX_ERROR)]
+    errors = sum(1 for f in findings if f.severity == ERROR)
+    warnings = len(findings) - errors
+    if rt.args.format == "json":
+        document = {"findings": [f._asdict() for f in findings], "errors": errors, "warnings": warnings}
+        sys.stdout.write(json.dumps(document, indent=2) + "\n")
+    else:
+        lines = [
+            f"{f.path}:{f.line}: {f.severity}: " + (f"[{f.profile}] " if f.profile else "") + f"{f.message} ({f.code})"
+            for f in findings
+        ]
+        lines.append(f"{_plural(errors, 'error')}, {_plural(warnings, 'warning')}" if findings else "no problems found")
+        sys.stdout.write("".join(f"{line}\n" for line in lines))
+    return 1 if errors else 0
+
+
+def cmd_plan(rt: Runtime) -> int:
+    """What getting the profile's credentials would do now: no AWS call, no prompt."""
+    import json
+
+    from aws_vault.application.use_cases.get_credentials import CredentialsRequest
+
+    args, env = rt.args, rt.env
+    profile = args.profile or env.get("AWS_PROFILE", "")
+    if not profile:
+        raise UsageError("required argument 'profile' not provided, try --help")
+    try:
+        plan = rt.wiring.explain_plan()(
+            CredentialsRequest(profile, no_session=args.no_session), mfa_token_given=bool(args.mfa_token)
+        )
+    except ConfigError as e:
+        raise _load_config_errors(e) from e
+    if args.format == "json":
+        sys.stdout.write(json.dumps(plan, indent=2) + "\n")
+    else:
+        sys.stdout.write(formats.render_plan_text(plan))
+    return 0
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" + ("" if count == 1 else "s")
+
+
 COMMANDS = {
+    "check-config": cmd_check_config,
+    "plan": cmd_plan,
     "exec": cmd_exec,
     "export": cmd_export,
     "add": cmd_add,
@@ -361,14 +420,28 @@ def credential_process_profile(argv: list[str]) -> str | None:
     return rest[0]
 
 
-def _lookup_args(command: str, profile: str) -> argparse.Namespace:
-    """What the parser would make of a credential_process lookup line, without loading argparse."""
+def quick_args(argv: list[str]) -> argparse.Namespace | None:
+    """What the parser makes of the commonest command lines, without loading argparse (~5 ms with shutil,
+    gettext and locale): the credential_process lookups, ``exec PROFILE -- CMD...`` and a bare ``list``.
+    ``None`` for anything else. ``tests/unit/entrypoints/test_quick_args.py`` holds these to the parser.
+    """
     from types import SimpleNamespace
 
-    args = SimpleNamespace(
-        command=command, profile=profile, format="json", json=True, cmd=[], region=None, duration=None,
-        no_session=False, mfa_token="", stdout=False,
-    )
+    session = {"region": "", "duration": None, "no_session": False, "mfa_token": "", "stdout": False}
+    profile = credential_process_profile(argv)
+    if profile is not None:
+        if argv[0] == "export":
+            args = SimpleNamespace(command="export", profile=profile, format="json", **session)
+        else:
+            args = SimpleNamespace(command="exec", profile=profile, json=True, cmd=[], session_ttl=None,
+                                   assume_role_ttl=None, **session)
+    elif len(argv) >= 4 and argv[0] == "exec" and argv[2] == "--" and argv[1] and not argv[1].startswith("-"):
+        args = SimpleNamespace(command="exec", profile=argv[1], json=False, cmd=argv[3:], session_ttl=None,
+                               assume_role_ttl=None, **session)
+    elif argv in (["list"], ["ls"]):
+        args = SimpleNamespace(command=argv[0], profiles=False, sessions=False, credentials=False)
+    else:
+        return None
     return cast("argparse.Namespace", args)
 
 
@@ -386,12 +459,12 @@ def main(
         return 1
     if argv and argv[0].startswith("--completion-"):
         return _completion(argv)
-    lookup = credential_process_profile(argv)
-    debug = lookup is None and "--debug" in _split_command(argv)[0]
+    quick = quick_args(argv)
+    debug = quick is None and "--debug" in _split_command(argv)[0]
     command_name = ""
     try:
-        if lookup is not None:
-            args = _lookup_args(argv[0], lookup)
+        if quick is not None:
+            args = quick
         else:
             from aws_vault.entrypoints.cli.parser import APP_HELP, ParseError, build_parser, help_long
 

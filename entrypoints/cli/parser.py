@@ -61,6 +61,9 @@ def _globals(parser: argparse.ArgumentParser, suppress: bool) -> None:
     g.add_argument("--keyctl-scope", default=default, metavar="SCOPE",
                    help="Key ring scope for keyctl: user (default), session, process, thread "
                         "($AWS_VAULT_KEYCTL_SCOPE)")
+    g.add_argument("--keyring-service", default=default, metavar="NAME",
+                   help="Service name for the \"keyring\" backend, which stores items through python-keyring "
+                        "($AWS_VAULT_KEYRING_SERVICE)")
     g.add_argument("--help-long", action="store_true", default=argparse.SUPPRESS if suppress else False,
                    help="Show help for every command")
 
@@ -146,6 +149,27 @@ def build_parser() -> argparse.ArgumentParser:
     cl = sub.add_parser("clear", parents=[common], help="Clear temporary credentials from the secure keystore",
                         description="Clear temporary credentials from the secure keystore")
     cl.add_argument("profile", nargs="?", default="", help="Name of the profile")
+
+    cc = sub.add_parser("check-config", parents=[common],
+                        help="Check ~/.aws/config for mistakes, offline",
+                        description="Check the AWS config file ($AWS_CONFIG_FILE or ~/.aws/config) for mistakes: "
+                                    "source_profile/include_profile loops and missing targets, malformed ARNs, "
+                                    "unknown keys, durations AWS refuses or caps, MFA serials that prompt twice. "
+                                    "Makes no AWS calls and does not open the secret store. Exit status 1 when "
+                                    "there is an error.")
+    cc.add_argument("--format", default="text", choices=["text", "json"], help="Output format")
+
+    pl = sub.add_parser("plan", parents=[common],
+                        help="Show what getting a profile's credentials would do, offline",
+                        description="Show the resolved role chain, the credential source, each STS step with "
+                                    "its duration, region and endpoint, which step the session cache would answer "
+                                    "from now, and which MFA codes would be asked for. Makes no AWS call and "
+                                    "never prompts.")
+    pl.add_argument("--format", default="text", choices=["text", "json"], help="Output format")
+    pl.add_argument("-n", "--no-session", action="store_true", help="As exec --no-session")
+    pl.add_argument("-t", "-m", "--mfa-token", dest="mfa_token", default="", metavar="TOKEN",
+                    help="As exec --mfa-token (the code is not used, only its presence)")
+    pl.add_argument("profile", nargs="?", default=None, help="Name of the profile ($AWS_PROFILE)")
 
     hp = sub.add_parser("help", parents=[common], help="Show help")
     hp.add_argument("topic", nargs="*")

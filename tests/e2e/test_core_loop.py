@@ -403,11 +403,12 @@ def test_cached_export_imports_no_sdk_container_or_logging(vault: Vault) -> None
         ["exec", "--json", "home"],
         ["list"],
         ["list", "--sessions"],
+        ["plan", "home"],
         ["--help"],
         ["exec", "--help"],
         ["--completion-bash", "aws-vault", "exec", ""],
     ],
-    ids=["exec", "exec-json", "list", "list-sessions", "help", "exec-help", "completion"],
+    ids=["exec", "exec-json", "list", "list-sessions", "plan", "help", "exec-help", "completion"],
 )
 def test_commands_that_answer_without_sts_stay_light(vault: Vault, argv: list[str]) -> None:
     vault.add("home")
