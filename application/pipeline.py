@@ -7,11 +7,19 @@ codes come from ``--mfa-token`` first, then the prompt (reference §2.8).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
 from aws_vault.application.bus import EventBus
-from aws_vault.application.ports import AssumeRoleRequest, Clock, ExternalCommands, MfaPrompt, SecretStore, TokenService
+from aws_vault.application.ports import (
+    AssumeRoleRequest,
+    Clock,
+    ExternalCommands,
+    Locks,
+    MfaPrompt,
+    SecretStore,
+    TokenService,
+)
 from aws_vault.application.session_cache import SessionCache
 from aws_vault.domain.credentials import Credentials, master_from_json
 from aws_vault.domain.errors import AwsVaultError, CredentialsMissingError, MfaError
@@ -40,6 +48,8 @@ class CredentialPipeline:
         mfa_token: str = "",
         sources: Mapping[type, SourceFunction] | None = None,
         commands: ExternalCommands | None = None,
+        locks: Locks | None = None,
+        held_by_caller: Collection[str] = (),
     ) -> None:
         self.store = store
         self.sts = token_service
@@ -51,6 +61,11 @@ class CredentialPipeline:
         # SSO, web identity and credential_process, by step type (application.sources, application.sso).
         self.sources = dict(sources or {})
         self.commands = commands
+        # Single-flight across processes: one fetch (one STS call, one MFA code) per cache entry.
+        self.locks = locks
+        # Profiles an aws-vault process that started us (through a credential_process) is fetching: it
+        # holds their locks, so waiting would deadlock; the source's recursion guard reports it instead.
+        self.held_by_caller = frozenset(held_by_caller)
 
     def run(self, plan: Plan) -> Credentials:
         for note in plan.notes:
@@ -58,12 +73,23 @@ class CredentialPipeline:
         return self._credentials(plan.steps, len(plan.steps) - 1)
 
     def _credentials(self, steps: tuple[Step, ...], index: int) -> Credentials:
+        spec = steps[index].cache
+        if spec is None or self.cache is None:
+            return self._fetch(steps, index)
+        cached = self.cache.lookup(spec)
+        if cached is not None:
+            return cached
+        if self.locks is None or spec.profile in self.held_by_caller:
+            return self._fetch(steps, index)
+        with self.locks.hold(f"session:{spec.type},{spec.profile},{spec.mfa_serial}"):
+            # Another process may have fetched it while we waited for the lock.
+            cached = self.cache.lookup(spec)
+            return cached if cached is not None else self._fetch(steps, index)
+
+    def _fetch(self, steps: tuple[Step, ...], index: int) -> Credentials:
+        """The step's credentials from its source or STS, saved to the cache when the step is cached."""
         step = steps[index]
         spec = step.cache
-        if spec is not None and self.cache is not None:
-            cached = self.cache.lookup(spec)
-            if cached is not None:
-                return cached
         if isinstance(step, UseStoredKeys):
             return self._stored(step.profile)
         if isinstance(step, GetSessionToken | AssumeRole):

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Protocol
 from aws_vault.domain.records import Record
 
 if TYPE_CHECKING:  # annotations only: keeps this module cheap on the credential_process path
+    from contextlib import AbstractContextManager
+
     from aws_vault.domain.credentials import Credentials
     from aws_vault.domain.events import Event
     from aws_vault.domain.items import Item
@@ -236,6 +238,17 @@ class ProcessRunner(Protocol):
 
 
 EventHandler = Callable[["Event"], None]
+
+
+class Locks(Protocol):
+    """Named locks shared by every aws-vault process of this user (single-flight across processes)."""
+
+    @abstractmethod
+    def hold(self, name: str) -> AbstractContextManager[None]:
+        """Hold the lock ``name`` for the ``with`` block, waiting a bounded time for it.
+
+        A holder that dies releases it at once. Raises ``LockTimeoutError`` when the wait is exceeded.
+        """
 
 
 class EventSink(Protocol):

@@ -179,3 +179,13 @@ class SsoSignInTimeoutError(SsoError):
 
 class LoginError(AwsVaultError):
     """``login`` could not turn credentials into a console sign-in URL (§7). Never carries the URL's token."""
+
+
+class LockTimeoutError(AwsVaultError):
+    """Another aws-vault process held a lock longer than we may wait."""
+
+    def __init__(self, what: str, waited: str) -> None:
+        super().__init__(
+            f"another aws-vault process has been {what} for {waited}; gave up waiting "
+            "(AWS_VAULT_LOCK_TIMEOUT sets the wait)"
+        )

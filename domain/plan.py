@@ -83,11 +83,13 @@ class AssumeRole(Record):
     transitive_session_tags: tuple[str, ...]
     source_identity: str
     target: StsTarget
+    always_cached: bool = False
 
     @property
     def cache(self) -> CacheSpec | None:
-        # Cached only when MFA is sent (§2.7.3): otherwise it is cheap to redo and needs no prompt.
-        if not self.mfa_serial:
+        # aws-vault caches a role only when MFA is sent (§2.7.3). Each AssumeRole costs a process
+        # ~0.7 s, so by default we cache every role (``always_cached``; AWS_VAULT_CACHE_ROLES=false opts out).
+        if not self.mfa_serial and not self.always_cached:
             return None
         return CacheSpec(ASSUME_ROLE, self.profile, self.mfa_serial)
 
@@ -185,6 +187,7 @@ class _Planner:
         self.no_session = no_session
         self.no_session_for = no_session_for
         self.notes: list[str] = []
+        self.cache_roles = False
         self.chained_mfa = ""
         # consumer[name] = the profile that uses `name` as its source, in this resolution.
         self.consumer: dict[str, ProfileConfig] = {}
@@ -297,18 +300,26 @@ class _Planner:
                     transitive_session_tags=p.transitive_session_tags,
                     source_identity=p.source_identity,
                     target=_target(p),
+                    always_cached=self.cache_roles,
                 )
             )
         return steps
 
 
 def build_plan(
-    profile: ProfileConfig, stored: Collection[str], *, no_session: bool = False, no_session_for: str = ""
+    profile: ProfileConfig,
+    stored: Collection[str],
+    *,
+    no_session: bool = False,
+    no_session_for: str = "",
+    cache_roles: bool = False,
 ) -> Plan:
     """The steps that produce ``profile``'s credentials, given which keys are stored.
 
     ``no_session`` disables GetSessionToken everywhere; ``no_session_for`` only for the profile so named.
+    ``cache_roles`` caches every AssumeRole, not only those sent with MFA (aws-vault's rule).
     """
     planner = _Planner(profile, stored, no_session, no_session_for)
+    planner.cache_roles = cache_roles
     steps = planner.steps_for(profile)
     return Plan(profile.name, tuple(steps), tuple(planner.notes), profile.region)

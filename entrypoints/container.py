@@ -40,7 +40,7 @@ class Container(containers.DynamicContainer):
         self.sso_use_stdout = providers.Object(False)  # exec/export/login --stdout (AWS_VAULT_STDOUT)
         named: dict[str, Any] = {"settings": self.settings, "env": self.env}
         for name, spec in PORTS.items():
-            deps = [named[d] for d in spec.deps]
+            deps = [named[d.removeprefix("~")] for d in spec.deps]
             if name == "secret_store":
                 provider: Any = providers.Selector(
                     self.settings.provided.backend,

@@ -168,6 +168,8 @@ class Settings(Record):
     keyctl_scope: str = "user"
     keyring_service: str = "aws-vault"  # the python-keyring service name of the "keyring" backend
     process_timeout: timedelta = timedelta(minutes=2)
+    lock_timeout: timedelta = timedelta(minutes=5)  # waiting for another process's fetch (and its MFA prompt)
+    cache_roles: bool = True  # cache every AssumeRole, not only those sent with MFA (aws-vault: MFA only)
     env: Mapping[str, str] = MappingProxyType({})
     _hidden = frozenset({"env"})  # the environment may hold secrets
 
@@ -188,6 +190,12 @@ class Settings(Record):
         process_timeout = timedelta(minutes=2)  # credential_process, mfa_process, web identity commands
         if env.get("AWS_VAULT_PROCESS_TIMEOUT"):
             process_timeout = parse_duration(env["AWS_VAULT_PROCESS_TIMEOUT"], where="AWS_VAULT_PROCESS_TIMEOUT")
+        lock_timeout = timedelta(minutes=5)
+        if env.get("AWS_VAULT_LOCK_TIMEOUT"):
+            lock_timeout = parse_duration(env["AWS_VAULT_LOCK_TIMEOUT"], where="AWS_VAULT_LOCK_TIMEOUT")
+        cache_roles = parse_go_bool(env["AWS_VAULT_CACHE_ROLES"], "AWS_VAULT_CACHE_ROLES") if env.get(
+            "AWS_VAULT_CACHE_ROLES"
+        ) else True
         min_ttl = DEFAULT_MIN_TTL
         if env.get("AWS_MIN_TTL"):
             min_ttl = parse_duration(env["AWS_MIN_TTL"], where="AWS_MIN_TTL")
@@ -218,5 +226,7 @@ class Settings(Record):
             keyctl_scope=scope,
             keyring_service=pick("keyring_service", "AWS_VAULT_KEYRING_SERVICE", "aws-vault"),
             process_timeout=process_timeout,
+            lock_timeout=lock_timeout,
+            cache_roles=cache_roles,
             env=env,
         )

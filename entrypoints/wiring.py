@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from aws_vault.application.ports import (
         Clock,
         ConfigSource,
+        Locks,
         MfaPrompt,
         SecretStore,
         Terminal,
@@ -64,56 +65,56 @@ def file_passphrase(settings: Settings, terminal: Terminal) -> Callable[[], str]
     return lambda: terminal.ask(f'Enter passphrase to unlock "{settings.file_dir}": ', secret=True)
 
 
-def _file(settings: Settings, env: Mapping[str, str], terminal: Terminal) -> SecretStore:
+def _file(settings: Settings, env: Mapping[str, str], terminal: Terminal, locks: Locks) -> SecretStore:
     from aws_vault.adapters.stores.file_store import FileSecretStore
 
-    return FileSecretStore(settings.file_dir, file_passphrase(settings, terminal))
+    return FileSecretStore(settings.file_dir, file_passphrase(settings, terminal), lock=locks.hold)
 
 
-def _secret_service(settings: Settings, env: Mapping[str, str], terminal: Terminal) -> SecretStore:
+def _secret_service(settings: Settings, env: Mapping[str, str], terminal: Terminal, locks: Locks) -> SecretStore:
     from aws_vault.adapters.stores.secret_service_store import SecretServiceSecretStore
 
     return SecretServiceSecretStore(collection_name=settings.secret_service_collection)
 
 
-def _kwallet(settings: Settings, env: Mapping[str, str], terminal: Terminal) -> SecretStore:
+def _kwallet(settings: Settings, env: Mapping[str, str], terminal: Terminal, locks: Locks) -> SecretStore:
     from aws_vault.adapters.stores.kwallet_store import KWalletSecretStore
 
     return KWalletSecretStore()
 
 
-def _keychain(settings: Settings, env: Mapping[str, str], terminal: Terminal) -> SecretStore:
+def _keychain(settings: Settings, env: Mapping[str, str], terminal: Terminal, locks: Locks) -> SecretStore:
     from aws_vault.adapters.stores.keychain_store import KeychainSecretStore
 
     return KeychainSecretStore(keychain_name=settings.keychain)
 
 
-def _wincred(settings: Settings, env: Mapping[str, str], terminal: Terminal) -> SecretStore:
+def _wincred(settings: Settings, env: Mapping[str, str], terminal: Terminal, locks: Locks) -> SecretStore:
     from aws_vault.adapters.stores.wincred_store import WinCredSecretStore
 
     return WinCredSecretStore()
 
 
-def _keyctl(settings: Settings, env: Mapping[str, str], terminal: Terminal) -> SecretStore:
+def _keyctl(settings: Settings, env: Mapping[str, str], terminal: Terminal, locks: Locks) -> SecretStore:
     from aws_vault.adapters.stores.keyctl_store import KeyctlSecretStore
 
     return KeyctlSecretStore(scope=settings.keyctl_scope)
 
 
-def _pass(settings: Settings, env: Mapping[str, str], terminal: Terminal) -> SecretStore:
+def _pass(settings: Settings, env: Mapping[str, str], terminal: Terminal, locks: Locks) -> SecretStore:
     from aws_vault.adapters.stores.pass_store import PassSecretStore
 
     return PassSecretStore(settings.pass_cmd, settings.pass_dir, settings.pass_prefix, env)
 
 
-def _keyring(settings: Settings, env: Mapping[str, str], terminal: Terminal) -> SecretStore:
+def _keyring(settings: Settings, env: Mapping[str, str], terminal: Terminal, locks: Locks) -> SecretStore:
     from aws_vault.adapters.stores.keyring_store import KeyringSecretStore
 
     store: SecretStore = KeyringSecretStore(service=settings.keyring_service)
     return store
 
 
-StoreFactory = Callable[[Settings, Mapping[str, str], "Terminal"], "SecretStore"]
+StoreFactory = Callable[[Settings, Mapping[str, str], "Terminal", "Locks"], "SecretStore"]
 STORES: dict[str, StoreFactory] = {
     "file": _file,
     "secret-service": _secret_service,
@@ -255,6 +256,19 @@ def _console_signin() -> Any:
     return UrllibConsoleSignin()
 
 
+def _locks(settings: Settings, env: Mapping[str, str]) -> Locks:
+    from aws_vault.adapters.locks import FileLocks, default_lock_dir
+
+    what = {
+        "session": "fetching these credentials (asking for an MFA code?)",
+        "oidc": "signing in to SSO",
+        "config": "editing the config file",
+        "store": "writing to the secret store",
+    }
+    directory, within = default_lock_dir(env)
+    return FileLocks(directory, settings.lock_timeout.total_seconds(), what, within=within)
+
+
 def _debug_sink(clock: Clock) -> Any:
     from aws_vault.adapters.logging.structlog_sink import StructlogEventSink
 
@@ -262,7 +276,11 @@ def _debug_sink(clock: Clock) -> Any:
 
 
 class Port:
-    """How one port is built: ``factory(*deps)``, each dep the name of ``settings``, ``env`` or a port."""
+    """How one port is built: ``factory(*deps)``, each dep the name of ``settings``, ``env`` or a port.
+
+    A ``~`` before a port's name passes it deferred: built only when first used (the store's lock is
+    needed by writers only, so a cached lookup never loads the lock adapter).
+    """
 
     def __init__(self, factory: Callable[..., Any], *deps: str, heavy: bool = False) -> None:
         self.factory = factory
@@ -270,8 +288,8 @@ class Port:
         self.heavy = heavy  # imports boto3, botocore or structlog: built by the container
 
 
-def _store(settings: Settings, env: Mapping[str, str], terminal: Terminal) -> SecretStore:
-    return STORES[settings.backend](settings, env, terminal)
+def _store(settings: Settings, env: Mapping[str, str], terminal: Terminal, locks: Locks) -> SecretStore:
+    return STORES[settings.backend](settings, env, terminal, locks)
 
 
 def config_profile_names(path: str) -> list[str]:
@@ -289,7 +307,8 @@ PORTS: dict[str, Port] = {
     "clock": Port(_clock),
     "bus": Port(_bus),
     "terminal": Port(_terminal),
-    "secret_store": Port(_store, "settings", "env", "terminal"),
+    "locks": Port(_locks, "settings", "env"),
+    "secret_store": Port(_store, "settings", "env", "terminal", "~locks"),
     "config_source": Port(_config_source, "settings"),
     "mfa_prompt": Port(_mfa_prompt, "settings", "env", "terminal"),
     "process_runner": Port(_process_runner),
@@ -350,7 +369,10 @@ class Wiring:
         if spec.heavy or self._container is not None:
             return getattr(self.container(), name)()
         values = {"settings": self.settings, "env": self.env}
-        return spec.factory(*(values[d] if d in values else self.port(d) for d in spec.deps))
+        return spec.factory(*(values[d] if d in values else self._dep(d) for d in spec.deps))
+
+    def _dep(self, name: str) -> Any:
+        return self.deferred(name[1:]) if name.startswith("~") else self.port(name)
 
     def deferred(self, name: str) -> Any:
         """The port ``name``, built only when a method of it is first called."""
@@ -436,12 +458,14 @@ class Wiring:
             mfa_token=mfa_token,
             sources=self.sources(),
             commands=self.deferred("commands"),
+            locks=self.deferred("locks"),
+            held_by_caller=[p for p in self.env.get("AWS_VAULT_CREDENTIAL_PROCESS_PROFILES", "").split(",") if p],
         )
 
     def resolve_profile(self) -> ResolveProfile:
         from aws_vault.application.use_cases.get_credentials import ResolveProfile
 
-        return ResolveProfile(self.port("config_source"), self.store, self.env)
+        return ResolveProfile(self.port("config_source"), self.store, self.env, cache_roles=self.settings.cache_roles)
 
     def get_credentials(self, mfa_token: str = "", *, min_ttl: timedelta | None = None) -> GetCredentials:
         """``min_ttl``: reuse cached sessions only while this much remains (default ``AWS_MIN_TTL``)."""
@@ -462,7 +486,9 @@ class Wiring:
     def add_credentials(self) -> AddCredentials:
         from aws_vault.application.use_cases.manage_credentials import AddCredentials
 
-        return AddCredentials(self.store, self.port("config_source"), self.session_cache(), self.bus)
+        return AddCredentials(
+            self.store, self.port("config_source"), self.session_cache(), self.bus, self.deferred("locks")
+        )
 
     def remove_credentials(self) -> RemoveCredentials:
         from aws_vault.application.use_cases.manage_credentials import RemoveCredentials

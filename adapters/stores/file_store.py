@@ -11,11 +11,15 @@ import re
 import time
 from collections.abc import Callable, Iterator
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from aws_vault.adapters.stores import jwe
 from aws_vault.application.ports import SecretStore
 from aws_vault.domain.errors import CorruptItemError, ItemNotFoundError, StoreError, WrongPassphraseError
 from aws_vault.domain.items import Item, envelope_from_json, envelope_to_json
+
+if TYPE_CHECKING:
+    from contextlib import AbstractContextManager
 
 # Our temp files: a '%' followed by non-hex never comes out of escape_key, so no key can collide.
 _TEMP_PREFIX = ".%tmp-"
@@ -65,9 +69,18 @@ def _read(path: str) -> bytes:
 class FileSecretStore(SecretStore):
     """Items as ``<directory>/<escaped key>`` files holding PBES2-HS256+A128KW/A256GCM JWE tokens."""
 
-    def __init__(self, directory: str, passphrase: Callable[[], str]) -> None:
+    def __init__(
+        self,
+        directory: str,
+        passphrase: Callable[[], str],
+        lock: Callable[[str], AbstractContextManager[None]] | None = None,
+    ) -> None:
         self.directory = _expand(directory)
         self._ask_passphrase = passphrase
+        # Writers take this lock (shared by every aws-vault process) so that the check "this passphrase
+        # opens the items already here" and the write happen together: parallel first writers with
+        # different passphrases cannot split the store.
+        self._lock = lock or (lambda _name: contextlib.nullcontext())
         self._passphrase: str | None = None
         self._passphrase_opens_store = False
 
@@ -99,14 +112,15 @@ class FileSecretStore(SecretStore):
         if not passphrase:
             # aws-vault accepts an empty passphrase (reference §4.1, aws-vault#828); we do not write with one.
             raise StoreError("refusing an empty passphrase for the file store")
-        self._check_passphrase_opens_store(passphrase)
         token = jwe.encrypt(
             envelope_to_json(item),
             passphrase,
             created=go_time_string(datetime.now().astimezone(), time.monotonic() - _STARTED),
             salt=os.urandom(jwe.GO_SALT_BYTES),
         )
-        self._write_atomically(path, token.encode("ascii"))
+        with self._lock(f"store:{self.directory}"):
+            self._check_passphrase_opens_store(passphrase)
+            self._write_atomically(path, token.encode("ascii"))
         self._passphrase_opens_store = True
 
     def remove(self, key: str) -> None:

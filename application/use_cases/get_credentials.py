@@ -37,10 +37,13 @@ def stored_credential_names(store: SecretStore) -> list[str]:
 class ResolveProfile:
     """Config + stored keys -> the resolved profile and its plan. Fetches nothing."""
 
-    def __init__(self, config: ConfigSource, store: SecretStore, env: Mapping[str, str]) -> None:
+    def __init__(
+        self, config: ConfigSource, store: SecretStore, env: Mapping[str, str], *, cache_roles: bool = False
+    ) -> None:
         self.config = config
         self.store = store
         self.env = env
+        self.cache_roles = cache_roles
 
     def __call__(self, request: CredentialsRequest) -> tuple[ProfileConfig, Plan]:
         config = self.config.load()
@@ -50,7 +53,13 @@ class ResolveProfile:
         profile = resolve_profile(
             config, request.profile, env=self.env, options=request.options, stored=stored
         )
-        plan = build_plan(profile, stored, no_session=request.no_session, no_session_for=request.no_session_for)
+        plan = build_plan(
+            profile,
+            stored,
+            no_session=request.no_session,
+            no_session_for=request.no_session_for,
+            cache_roles=self.cache_roles,
+        )
         return profile, plan
 
 

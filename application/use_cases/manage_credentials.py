@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from aws_vault.application.bus import EventBus
-from aws_vault.application.ports import ConfigSource, SecretStore
+from aws_vault.application.ports import ConfigSource, Locks, SecretStore
 from aws_vault.application.session_cache import SessionCache
 from aws_vault.domain.credentials import Credentials, master_to_json
 from aws_vault.domain.errors import SourceProfileHasNoEffectError, UsageError
@@ -19,11 +21,14 @@ class AddResult(Record):
 
 
 class AddCredentials:
-    def __init__(self, store: SecretStore, config: ConfigSource, cache: SessionCache, bus: EventBus) -> None:
+    def __init__(
+        self, store: SecretStore, config: ConfigSource, cache: SessionCache, bus: EventBus, locks: Locks | None = None
+    ) -> None:
         self.store = store
         self.config = config
         self.cache = cache
         self.bus = bus
+        self.locks = locks  # the config file's read-modify-write is one at a time across processes
 
     def check(self, profile: str) -> None:
         """Refuse before prompting: keys on a profile with a source_profile are never used (§1.3 add)."""
@@ -43,7 +48,8 @@ class AddCredentials:
             self.bus.publish(SessionsDeleted(profile, deleted))
         added = False
         if add_config and self.config.load().section(profile) is None:
-            self.config.add_profile(profile)
+            with self.locks.hold(f"config:{self.config.path}") if self.locks else contextlib.nullcontext():
+                self.config.add_profile(profile)  # re-reads the file: a section added meanwhile is kept
             self.bus.publish(ProfileSectionAdded(profile, self.config.path))
             added = True
         return AddResult(deleted, added)

@@ -34,9 +34,13 @@ def test_library_credentials_on_a_role_chain_then_the_cli_reuses_the_session(vau
     assert [type(e) for e in seen if isinstance(e, MfaRequested | SessionTokenObtained | RoleAssumed)] == [
         MfaRequested, SessionTokenObtained, RoleAssumed,
     ]
-    # The CLI, with no terminal to prompt on, finds the MFA session the library cached.
+    # The CLI, with no terminal to prompt on, finds the role session the library cached...
     done = vault.ok("export", "--format=json", "work-admin_role")
-    assert json.loads(done.stdout)["AccessKeyId"].startswith("ASIA")
+    assert json.loads(done.stdout)["AccessKeyId"] == creds.access_key_id
+    assert _calls(vault) == ["GetSessionToken", "AssumeRole"]
+    # ...and, for the other role, the library's MFA session of the source profile.
+    other = vault.ok("export", "--format=json", "work-read_only_role")
+    assert json.loads(other.stdout)["AccessKeyId"].startswith("ASIA")
     assert _calls(vault) == ["GetSessionToken", "AssumeRole", "AssumeRole"]
 
 

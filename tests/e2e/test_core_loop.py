@@ -177,6 +177,8 @@ def test_list_shows_the_seed_table_and_its_single_column_views(vault: Vault) -> 
     vault.add("work")
     vault.ok("exec", "work-admin_role", "--mfa-token", MFA_CODE, "--", "true")
     expiry = unix_time(json.loads(vault.ok("export", "--format=json", "work").stdout)["Expiration"])
+    # Every role session is cached (not only those sent with MFA, as aws-vault does): the role has one too.
+    role_expiry = unix_time(json.loads(vault.ok("export", "--format=json", "work-admin_role").stdout)["Expiration"])
 
     listed = vault.ok("list").stdout
 
@@ -187,11 +189,29 @@ def test_list_shows_the_seed_table_and_its_single_column_views(vault: Vault) -> 
         ("home", "home", ""),
         ("work", "work", str(expiry)),
         ("work-read_only_role", "work", ""),
-        ("work-admin_role", "work", ""),
+        ("work-admin_role", "work", str(role_expiry)),
     )
     assert vault.ok("list", "--profiles").stdout == "home\nwork\nwork-read_only_role\nwork-admin_role\n"
     assert vault.ok("list", "--credentials").stdout == "home\nwork\n"
-    assert re.fullmatch(r"sts\.GetSessionToken:7h5\dm\d{1,2}s\n", vault.ok("list", "--sessions").stdout)
+    assert sorted(vault.ok("list", "--sessions").stdout.splitlines())[0].startswith("sts.AssumeRole:5")
+    assert re.fullmatch(r"sts\.GetSessionToken:7h5\dm\d{1,2}s", sorted(vault.ok("list", "--sessions").stdout.splitlines())[1])
+
+
+def test_list_without_role_caching_matches_the_seed(vault: Vault) -> None:
+    """AWS_VAULT_CACHE_ROLES=false: aws-vault's rule, only sessions sent with MFA are cached."""
+    vault.add("home")
+    vault.add("work")
+    off = {"AWS_VAULT_CACHE_ROLES": "false"}
+    vault.ok("exec", "work-admin_role", "--mfa-token", MFA_CODE, "--", "true", env=off)
+    expiry = unix_time(json.loads(vault.ok("export", "--format=json", "work", env=off).stdout)["Expiration"])
+    assert vault.ok("list", env=off).stdout == table(
+        ("Profile", "Credentials", "Sessions"),
+        ("=======", "===========", "========"),
+        ("home", "home", ""),
+        ("work", "work", str(expiry)),
+        ("work-read_only_role", "work", ""),
+        ("work-admin_role", "work", ""),
+    )
 
 
 # 6. remove

@@ -178,3 +178,57 @@ def test_an_unreadable_cached_session_is_a_miss_and_gets_replaced() -> None:
     assert w.sts.ops == ["GetSessionToken", "GetSessionToken"]
     [new_key] = [k for k in w.store.keys() if k.startswith("sts.")]
     assert session_from_json(w.store.items[new_key].data, new_key).access_key_id == "ASIAFAKE0002"
+
+
+# Single-flight across processes: the lock of a cache entry is held while it is fetched.
+
+
+def _pipeline(world: World, locks: object, held_by_caller: tuple[str, ...] = ()) -> CredentialPipeline:
+    return CredentialPipeline(
+        world.store, world.sts, world.prompt, world.clock, world.bus, world.cache, "", locks=locks,  # type: ignore[arg-type]
+        held_by_caller=held_by_caller,
+    )
+
+
+def _plan(profile: str):  # type: ignore[no-untyped-def]
+    return build_plan(resolve_profile(SEED, profile, stored={"work"}), {"work"}, cache_roles=True)
+
+
+def test_a_miss_is_fetched_under_the_entry_lock_top_down() -> None:
+    from tests.fakes.locks import FakeLocks
+
+    world = World("123456")
+    locks = FakeLocks()
+    _pipeline(world, locks).run(_plan("work-admin_role"))
+    assert locks.acquired == [
+        "session:sts.AssumeRole,work-admin_role,",
+        f"session:sts.GetSessionToken,work,{MFA}",
+    ]
+    assert [c.op for c in world.sts.calls] == ["GetSessionToken", "AssumeRole"]
+
+
+def test_a_session_cached_by_another_process_while_waiting_is_used() -> None:
+    from tests.fakes.locks import FakeLocks
+
+    world = World("123456")
+    other = World("123456")
+    other.store = world.store  # the other process shares the store
+    other.cache = SessionCache(world.store, world.clock, world.bus, timedelta(minutes=5))
+
+    def fetched_meanwhile(name: str) -> None:
+        if name.startswith("session:sts.AssumeRole"):
+            _pipeline(other, None).run(_plan("work-admin_role"))
+
+    creds = _pipeline(world, FakeLocks(fetched_meanwhile)).run(_plan("work-admin_role"))
+    assert world.sts.calls == [] and world.prompt.asked == []
+    assert [c.op for c in other.sts.calls] == ["GetSessionToken", "AssumeRole"]
+    assert creds.access_key_id == "ASIAFAKE0002"
+
+
+def test_no_lock_for_a_profile_the_calling_process_is_fetching() -> None:
+    from tests.fakes.locks import FakeLocks
+
+    world = World("123456")
+    locks = FakeLocks()
+    _pipeline(world, locks, held_by_caller=("work-admin_role",)).run(_plan("work-admin_role"))
+    assert locks.acquired == [f"session:sts.GetSessionToken,work,{MFA}"]

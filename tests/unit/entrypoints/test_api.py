@@ -86,7 +86,9 @@ def test_a_second_vault_reuses_the_cached_session(world: World) -> None:
     assert again == first
     world.vault().credentials("admin")  # the role is assumed from work's cached MFA session
     assert [c.op for c in world.sts.calls] == ["GetSessionToken", "GetSessionToken", "AssumeRole"]
-    world.vault().credentials("admin")
+    world.vault().credentials("admin")  # every role session is cached too
+    assert [c.op for c in world.sts.calls][3:] == []
+    world.vault(cache_roles=False).credentials("admin")  # aws-vault's rule: roles without MFA are not cached
     assert [c.op for c in world.sts.calls][3:] == ["AssumeRole"]
     assert world.asked == [MFA]
 
@@ -152,11 +154,13 @@ def test_plan_calls_nothing_and_shows_what_would_happen(world: World) -> None:
 
     vault.credentials("admin")
     warm = vault.plan("admin")
-    # work's MFA session is cached (8h); the role is assumed from it again, with no MFA code.
-    assert warm["served_from_cache"] is True and warm["calls"] == ["AssumeRole"] and warm["mfa"] == []
-    assert warm["steps"][1]["served_from_cache"] is True
-    assert warm["steps"][1]["cached_for"] == "8h0m0s"
-    assert [s["runs"] for s in warm["steps"]] == [False, False, True]
+    assert warm["served_from_cache"] is True and warm["calls"] == [] and warm["mfa"] == []
+    assert warm["steps"][2]["served_from_cache"] is True and warm["steps"][2]["cached_for"] == "1h0m0s"
+    assert warm["steps"][1]["cached_for"] == "8h0m0s" and not warm["steps"][1]["served_from_cache"]
+    assert [s["runs"] for s in warm["steps"]] == [False, False, False]
+    world.clock.advance(timedelta(minutes=56))  # the role has 4m left: below AWS_MIN_TTL, so it is redone
+    later = vault.plan("admin")
+    assert later["calls"] == ["AssumeRole"] and later["steps"][1]["served_from_cache"] is True
     # plan reads key names only: no item was decrypted for it
     assert len([c for c in world.store.calls if c.op == "get"]) == reads + 1  # the one credentials() read
 
