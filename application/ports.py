@@ -1,6 +1,6 @@
 """Ports: what the application needs from the outside world, as ``typing.Protocol`` classes.
 
-Adapters (and the fakes under ``tests/fakes``) subclass these explicitly. Each method's docstring
+Adapters (and the fakes in ``aws_vault.testing.fakes``) subclass these explicitly. Each method's docstring
 names the ``aws_vault.domain.errors`` it raises; no library exception crosses a port.
 """
 
@@ -100,6 +100,26 @@ class FederationService(Protocol):
         self, source: Credentials, target: StsTarget, name: str, policy: str, duration: timedelta
     ) -> Credentials:
         """sts:GetFederationToken signed with ``source``. Raises ``StsRequestError``."""
+
+
+class AccessKeys(Protocol):
+    """IAM access keys of a user, and who a key belongs to (``rotate``)."""
+
+    @abstractmethod
+    def caller_arn(self, source: Credentials, target: StsTarget) -> str:
+        """sts:GetCallerIdentity's ARN for ``source``. Raises ``StsRequestError``."""
+
+    @abstractmethod
+    def list_keys(self, source: Credentials, target: StsTarget, user: str) -> list[str]:
+        """iam:ListAccessKeys: the user's key ids (``user`` empty: the caller). Raises ``StsRequestError``."""
+
+    @abstractmethod
+    def create_key(self, source: Credentials, target: StsTarget, user: str) -> Credentials:
+        """iam:CreateAccessKey for ``user`` (empty: the caller). Raises ``StsRequestError``."""
+
+    @abstractmethod
+    def delete_key(self, source: Credentials, target: StsTarget, user: str, key_id: str) -> None:
+        """iam:DeleteAccessKey. Raises ``StsRequestError``."""
 
 
 class ConsoleSignin(Protocol):

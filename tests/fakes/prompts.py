@@ -1,24 +1,16 @@
-"""Fake prompts and process runner: scripted answers, recorded questions."""
+"""Fake prompts and process runner: scripted answers, recorded questions.
+
+``FakeMfaPrompt`` lives in ``aws_vault.testing.fakes`` and is re-exported here.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from aws_vault.application.ports import MfaPrompt, ProcessRunner, Terminal
+from aws_vault.application.ports import ProcessRunner, Terminal
+from aws_vault.testing.fakes import FakeMfaPrompt
 
-
-class FakeMfaPrompt(MfaPrompt):
-    """Answers with the scripted codes in order; asking once more than scripted fails the test."""
-
-    def __init__(self, *codes: str) -> None:
-        self.codes = list(codes)
-        self.asked: list[tuple[str, str]] = []
-
-    def ask(self, mfa_serial: str, profile: str) -> str:
-        self.asked.append((mfa_serial, profile))
-        if not self.codes:
-            raise AssertionError(f"MFA prompt asked more often than scripted: {self.asked}")
-        return self.codes.pop(0)
+__all__ = ["FakeMfaPrompt", "FakeProcessRunner", "FakeTerminal", "RunCall"]
 
 
 class FakeTerminal(Terminal):
