@@ -49,6 +49,7 @@ if TYPE_CHECKING:
         DeleteSessions,
         RemoveCredentials,
     )
+    from aws_vault.application.use_cases.rotate import RotateKeys
     from aws_vault.entrypoints.container import Container
 
 
@@ -250,6 +251,12 @@ def _federation_service(env: Mapping[str, str]) -> Any:
     return Boto3FederationService(env=env)
 
 
+def _access_keys(env: Mapping[str, str]) -> Any:
+    from aws_vault.adapters.iam.boto3_access_keys import Boto3AccessKeys
+
+    return Boto3AccessKeys(env=env)
+
+
 def _console_signin() -> Any:
     from aws_vault.adapters.console_signin import UrllibConsoleSignin
 
@@ -320,6 +327,7 @@ PORTS: dict[str, Port] = {
     "sso_oidc": Port(_sso_oidc, "env", heavy=True),
     "sso_portal": Port(_sso_portal, "env", heavy=True),
     "federation_service": Port(_federation_service, "env", heavy=True),
+    "access_keys": Port(_access_keys, "env", heavy=True),
     "debug_sink": Port(_debug_sink, "clock", heavy=True),
 }
 
@@ -467,16 +475,35 @@ class Wiring:
 
         return ResolveProfile(self.port("config_source"), self.store, self.env, cache_roles=self.settings.cache_roles)
 
-    def get_credentials(self, mfa_token: str = "", *, min_ttl: timedelta | None = None) -> GetCredentials:
-        """``min_ttl``: reuse cached sessions only while this much remains (default ``AWS_MIN_TTL``)."""
+    def get_credentials(
+        self, mfa_token: str = "", *, min_ttl: timedelta | None = None, no_cache: bool = False
+    ) -> GetCredentials:
+        """``min_ttl``: reuse cached sessions only while this much remains (default ``AWS_MIN_TTL``);
+        ``no_cache``: fresh sessions, neither read from nor written to the cache (``rotate``, §3.2)."""
         from aws_vault.application.use_cases.get_credentials import GetCredentials
 
         pipeline = self.pipeline(mfa_token)
-        if min_ttl is not None and min_ttl != self.settings.min_ttl:
+        if no_cache:
+            pipeline.cache = None
+        elif min_ttl is not None and min_ttl != self.settings.min_ttl:
             from aws_vault.application.session_cache import SessionCache
 
             pipeline.cache = SessionCache(self.store, self.clock, self.bus, min_ttl)
         return GetCredentials(self.resolve_profile(), pipeline, self.bus)
+
+    def rotate_keys(self, say: Callable[[str], None], mfa_token: str = "") -> RotateKeys:
+        from aws_vault.application.use_cases.rotate import RotateKeys
+
+        return RotateKeys(
+            self.resolve_profile(),
+            self.get_credentials(mfa_token, no_cache=True),
+            self.store,
+            self.port("access_keys"),
+            self.session_cache(),
+            self.clock,
+            self.bus,
+            say,
+        )
 
     def explain_plan(self) -> ExplainPlan:
         from aws_vault.application.use_cases.explain_plan import ExplainPlan

@@ -350,6 +350,23 @@ def cmd_check_config(rt: Runtime) -> int:
     return 1 if errors else 0
 
 
+def cmd_rotate(rt: Runtime) -> int:
+    """Replace the stored access key (§8, with the checks that keep a working key stored at every step)."""
+    from aws_vault.application.use_cases.rotate import RotateRequest
+
+    args = rt.args
+
+    def say(line: str) -> None:
+        sys.stdout.write(line + "\n")
+        sys.stdout.flush()
+
+    try:
+        rt.wiring.rotate_keys(say, args.mfa_token)(RotateRequest(args.profile, no_session=args.no_session))
+    except ConfigError as e:
+        raise _load_config_errors(e) from e
+    return 0
+
+
 def cmd_plan(rt: Runtime) -> int:
     """What getting the profile's credentials would do now: no AWS call, no prompt."""
     import json
@@ -380,6 +397,7 @@ def _plural(count: int, noun: str) -> str:
 COMMANDS = {
     "check-config": cmd_check_config,
     "plan": cmd_plan,
+    "rotate": cmd_rotate,
     "exec": cmd_exec,
     "export": cmd_export,
     "add": cmd_add,

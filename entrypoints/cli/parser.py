@@ -132,6 +132,15 @@ def build_parser() -> argparse.ArgumentParser:
     _sso_stdout_flag(exp)
     exp.add_argument("profile", help="Name of the profile")
 
+    ro = sub.add_parser("rotate", parents=[common], help="Rotates credentials",
+                        description="Rotate the IAM access key stored for a profile (or for its source_profile): "
+                                    "create a new key, check that it works, store it, then delete the old one.")
+    ro.add_argument("-n", "--no-session", action="store_true",
+                    help="Use master credentials for the IAM calls, no session or role")
+    ro.add_argument("-t", "-m", "--mfa-token", dest="mfa_token", default="", metavar="TOKEN",
+                    help="The MFA token to use (v4's rotate --mfa-token)")
+    ro.add_argument("profile", help="Name of the profile")
+
     lg = sub.add_parser("login", parents=[common], help="Generate a login link for the AWS Console",
                         description="Generate a login link for the AWS Console")
     _session_flags(lg)

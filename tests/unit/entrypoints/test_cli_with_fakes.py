@@ -308,7 +308,7 @@ def test_exec_json_is_credential_process_output(world: World, capsys: pytest.Cap
         (["list", "--prompt=carrier-pigeon"], {"PATH": "/nonexistent"},
          "aws-vault: error: list: --prompt value must be one of terminal, got 'carrier-pigeon'"),
         (["frobnicate"], {}, "aws-vault: error: argument <command>: invalid choice: 'frobnicate' (choose from 'add', "
-                             "'remove', 'rm', 'list', 'ls', 'exec', 'export', 'login', 'clear', 'check-config', 'plan', 'help'), try --help"),
+                             "'remove', 'rm', 'list', 'ls', 'exec', 'export', 'rotate', 'login', 'clear', 'check-config', 'plan', 'help'), try --help"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_1(

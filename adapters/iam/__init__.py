@@ -1,0 +1,1 @@
+"""IAM through botocore (``rotate``)."""
