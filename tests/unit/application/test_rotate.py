@@ -15,6 +15,7 @@ from aws_vault.application.use_cases.rotate import RotateKeys, RotateRequest, Ro
 from aws_vault.domain.credentials import Credentials, master_from_json, master_to_json
 from aws_vault.domain.errors import StoreError
 from aws_vault.domain.items import Item, credential_item
+from aws_vault.domain.plan import CacheSpec
 from aws_vault.domain.profiles import ConfigFile, Section
 from aws_vault.domain.sessions import KeyKind, classify_key
 from tests.fakes.access_keys import FakeAccessKeys
@@ -78,7 +79,7 @@ def world() -> World:
 
 
 def test_rotation_stores_a_verified_key_and_deletes_the_old_one(world: World) -> None:
-    world.cache.save(__import__("aws_vault.domain.plan", fromlist=["CacheSpec"]).CacheSpec("sts.GetSessionToken", "work", ""),
+    world.cache.save(CacheSpec("sts.GetSessionToken", "work", ""),
                      Credentials("ASIAX", "s", "t", world.clock.now() + timedelta(hours=1)))
     world.rotate()
     new = world.stored()
@@ -136,8 +137,8 @@ def test_create_refused_changes_nothing(world: World) -> None:
 
 def test_a_new_key_that_never_works_is_deleted_and_the_old_one_kept(world: World) -> None:
     world.iam.unpropagated = 1000
-    with pytest.raises(RotationError, match="the new key never worked .*it was deleted again, and your stored key is "
-                                            "unchanged and still works"):
+    with pytest.raises(RotationError, match=r"the new key never worked .*it was deleted again, and your stored key is "
+                                            r"unchanged and still works"):
         world.rotate()
     assert world.stored() == world.old and world.works(world.old)
     assert list(world.iam.keys) == [world.old.access_key_id]
