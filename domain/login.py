@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from datetime import timedelta
 
 from aws_vault.domain.credentials import Credentials
@@ -91,6 +92,19 @@ def federation_duration(flag: timedelta | None, env_value: str) -> timedelta:
     if env_value:
         return parse_duration(env_value, where="AWS_FEDERATION_TOKEN_TTL")
     return DEFAULT_FEDERATION_DURATION
+
+
+def federation_url_from_env(env: Mapping[str, str]) -> str:
+    """The federation endpoint the environment names, ``""`` for the default.
+
+    ``AWS_ENDPOINT_URL_SIGNIN`` is the SDKs' convention for a per-service endpoint override (a base URL;
+    ``/federation`` is appended), honoured unless ``AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true``; the generic
+    ``AWS_ENDPOINT_URL`` is not used (sign-in is not an SDK service). ``AWS_VAULT_FEDERATION_URL`` (a full
+    URL) stays as an alias.
+    """
+    if env.get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "").lower() != "true" and env.get("AWS_ENDPOINT_URL_SIGNIN"):
+        return env["AWS_ENDPOINT_URL_SIGNIN"].rstrip("/") + "/federation"
+    return env.get("AWS_VAULT_FEDERATION_URL", "")
 
 
 def console_target(region: str, path: str = "", federation_url: str = "") -> ConsoleTarget:

@@ -281,7 +281,12 @@ def cmd_login(rt: Runtime) -> int:
     """Open (or print) an AWS console sign-in URL (§7). No ``AWS_VAULT`` check: it works inside ``exec``."""
     from aws_vault.application.use_cases.login import ConsoleLoginRequest, environment_credentials, sts_target
     from aws_vault.domain.errors import LoginError
-    from aws_vault.domain.login import console_ready, federation_duration, redact_signin_token
+    from aws_vault.domain.login import (
+        console_ready,
+        federation_duration,
+        federation_url_from_env,
+        redact_signin_token,
+    )
 
     args, env = rt.args, rt.env
     profile = args.profile or env.get("AWS_PROFILE", "")  # the fork's default
@@ -309,7 +314,7 @@ def cmd_login(rt: Runtime) -> int:
         region=config.region,
         path=args.path,
         federation_duration=duration,
-        federation_url=env.get("AWS_VAULT_FEDERATION_URL", ""),
+        federation_url=federation_url_from_env(env),
     )
     url = sign_in(request)
     if rt.sso_stdout:  # --stdout or AWS_VAULT_STDOUT

@@ -148,3 +148,22 @@ def test_a_malformed_federation_url_is_one_line_without_secrets(
     assert line.startswith("aws-vault: error: login: ")
     assert "Session=" not in done.stderr and "e2e-very-secret" not in done.stderr and "Traceback" not in done.stderr
     assert federation.sessions() == []
+
+
+def test_aws_endpoint_url_signin_names_the_federation_endpoint(
+    vault: Vault, federation: FakeFederationServer
+) -> None:
+    """The SDKs' per-service override: a base URL, ``/federation`` appended (AWS_VAULT_FEDERATION_URL's alias)."""
+    vault.add("home")
+    done = vault.ok("login", "home", "--stdout", env={"AWS_ENDPOINT_URL_SIGNIN": federation.base_url + "/"})
+    assert done.stdout == expected_url(federation) + "\n"
+    assert len(federation.sessions()) == 1
+
+
+def test_ignore_configured_endpoint_urls_turns_the_signin_override_off(vault: Vault) -> None:
+    vault.add("home")
+    done = vault.run("login", "home", "--stdout", env={
+        "AWS_ENDPOINT_URL_SIGNIN": "http://127.0.0.1:9", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS": "true",
+        "AWS_VAULT_FEDERATION_URL": "http://127.0.0.1:9/elsewhere",
+    })
+    assert "127.0.0.1:9/elsewhere" in done.stderr and done.returncode == 1
