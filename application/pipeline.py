@@ -21,7 +21,7 @@ from aws_vault.application.ports import (
     TokenService,
 )
 from aws_vault.application.session_cache import SessionCache
-from aws_vault.domain.credentials import Credentials, master_from_json
+from aws_vault.domain.credentials import Credentials, master_added, master_from_json
 from aws_vault.domain.errors import AwsVaultError, CredentialsMissingError, MfaError
 from aws_vault.domain.events import (
     MfaRequested,
@@ -110,7 +110,7 @@ class CredentialPipeline:
         if item is None:
             raise CredentialsMissingError(profile)
         creds = master_from_json(item.data, profile)
-        self.bus.publish(StoredKeysUsed(profile, creds.masked_key_id))
+        self.bus.publish(StoredKeysUsed(profile, creds.masked_key_id, master_added(item.data)))
         return creds
 
     def _code(self, profile: str, serial: str, mfa_process: str = "") -> str:

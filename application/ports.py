@@ -232,6 +232,18 @@ class Console(Protocol):
         """Show ``text`` (one or more lines) at once. Raises nothing."""
 
 
+class Reminders(Protocol):
+    """When the user was last told something (``at most once a day`` notices), kept across processes."""
+
+    @abstractmethod
+    def last(self, topic: str) -> datetime | None:
+        """When ``topic`` was last marked, or ``None``. Raises nothing."""
+
+    @abstractmethod
+    def mark(self, topic: str, when: datetime) -> None:
+        """Record that ``topic`` was told at ``when``. Raises nothing (a reminder is best effort)."""
+
+
 class ConfigSource(Protocol):
     """``~/.aws/config`` (``AWS_CONFIG_FILE``)."""
 

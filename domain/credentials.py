@@ -66,9 +66,13 @@ def _lower_keys(obj: Any, key: str) -> dict[str, Any]:
     return {str(k).lower(): v for k, v in obj.items()}
 
 
-def master_to_json(creds: Credentials) -> bytes:
-    """Long-term keys in the exact shape Go aws-vault writes (``aws.Credentials``)."""
-    doc = {
+def master_to_json(creds: Credentials, added: datetime | None = None) -> bytes:
+    """Long-term keys in the exact shape Go aws-vault writes (``aws.Credentials``).
+
+    ``added`` (when the key was added or rotated, for key-age warnings) is one extra field, ``Added``:
+    Go's ``json.Unmarshal`` ignores fields it does not know, so the Go tool still reads the item.
+    """
+    doc: dict[str, object] = {
         "AccessKeyID": creds.access_key_id,
         "SecretAccessKey": creds.secret_access_key,
         "SessionToken": "",
@@ -76,7 +80,18 @@ def master_to_json(creds: Credentials) -> bytes:
         "CanExpire": False,
         "Expires": _GO_ZERO_TIME,
     }
+    if added is not None:
+        doc["Added"] = rfc3339_utc(added)
     return go_json(doc)
+
+
+def master_added(data: bytes) -> datetime | None:
+    """When the stored key was added or rotated (``master_to_json``'s ``Added``), if recorded."""
+    try:
+        doc = json.loads(data)
+        return parse_rfc3339(doc["Added"]) if isinstance(doc, dict) and isinstance(doc.get("Added"), str) else None
+    except (ValueError, UnicodeDecodeError, KeyError):
+        return None
 
 
 def master_from_json(data: bytes, key: str) -> Credentials:

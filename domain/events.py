@@ -21,6 +21,7 @@ class ProviderChosen(Record):
 class StoredKeysUsed(Record):
     profile: str
     masked_key_id: str
+    added: datetime | None = None  # when the key was added or rotated, if recorded
 
 
 class SourceUsed(Record):

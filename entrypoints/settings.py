@@ -169,6 +169,7 @@ class Settings(Record):
     keyring_service: str = "aws-vault"  # the python-keyring service name of the "keyring" backend
     process_timeout: timedelta = timedelta(minutes=2)
     lock_timeout: timedelta = timedelta(minutes=5)  # waiting for another process's fetch (and its MFA prompt)
+    key_max_age: timedelta = timedelta(days=90)  # warn about older long-term keys; 0: never
     cache_roles: bool = True  # cache every AssumeRole, not only those sent with MFA (aws-vault: MFA only)
     env: Mapping[str, str] = MappingProxyType({})
     _hidden = frozenset({"env"})  # the environment may hold secrets
@@ -196,6 +197,12 @@ class Settings(Record):
         cache_roles = parse_go_bool(env["AWS_VAULT_CACHE_ROLES"], "AWS_VAULT_CACHE_ROLES") if env.get(
             "AWS_VAULT_CACHE_ROLES"
         ) else True
+        key_max_age = timedelta(days=90)
+        if env.get("AWS_VAULT_KEY_MAX_AGE"):
+            raw = env["AWS_VAULT_KEY_MAX_AGE"].strip()
+            key_max_age = timedelta(0) if raw == "0" else parse_duration(raw, where="AWS_VAULT_KEY_MAX_AGE")
+            if key_max_age < timedelta(0):
+                raise UsageError(f"AWS_VAULT_KEY_MAX_AGE must not be negative, got {raw!r}")
         min_ttl = DEFAULT_MIN_TTL
         if env.get("AWS_MIN_TTL"):
             min_ttl = parse_duration(env["AWS_MIN_TTL"], where="AWS_MIN_TTL")
@@ -227,6 +234,7 @@ class Settings(Record):
             keyring_service=pick("keyring_service", "AWS_VAULT_KEYRING_SERVICE", "aws-vault"),
             process_timeout=process_timeout,
             lock_timeout=lock_timeout,
+            key_max_age=key_max_age,
             cache_roles=cache_roles,
             env=env,
         )

@@ -276,6 +276,16 @@ def _locks(settings: Settings, env: Mapping[str, str]) -> Locks:
     return FileLocks(directory, settings.lock_timeout.total_seconds(), what, within=within)
 
 
+def _reminders(env: Mapping[str, str]) -> Any:
+    import os
+
+    from aws_vault.adapters.locks import default_lock_dir
+    from aws_vault.adapters.reminders import FileReminders
+
+    locks_dir, within = default_lock_dir(env)
+    return FileReminders(os.path.join(os.path.dirname(locks_dir), "reminders"), within=within)
+
+
 def _debug_sink(clock: Clock) -> Any:
     from aws_vault.adapters.logging.structlog_sink import StructlogEventSink
 
@@ -323,6 +333,7 @@ PORTS: dict[str, Port] = {
     "browser": Port(_browser, "env"),
     "console": Port(_console),
     "console_signin": Port(_console_signin),
+    "reminders": Port(_reminders, "env"),
     "token_service": Port(_token_service, heavy=True),
     "sso_oidc": Port(_sso_oidc, "env", heavy=True),
     "sso_portal": Port(_sso_portal, "env", heavy=True),
@@ -514,8 +525,18 @@ class Wiring:
         from aws_vault.application.use_cases.manage_credentials import AddCredentials
 
         return AddCredentials(
-            self.store, self.port("config_source"), self.session_cache(), self.bus, self.deferred("locks")
+            self.store, self.port("config_source"), self.session_cache(), self.bus, self.deferred("locks"), self.clock
         )
+
+    def watch_key_age(self) -> None:
+        """Warn on stderr (at most daily) when the long-term keys read are older than ``key_max_age``."""
+        from aws_vault.application.key_age import KeyAgeWatch
+
+        if self.settings.key_max_age:
+            watch = KeyAgeWatch(
+                self.clock, self.port("console"), self.deferred("reminders"), self.settings.key_max_age
+            )
+            self.bus.subscribe(watch)
 
     def remove_credentials(self) -> RemoveCredentials:
         from aws_vault.application.use_cases.manage_credentials import RemoveCredentials

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 
 from aws_vault.application.bus import EventBus
-from aws_vault.application.ports import ConfigSource, Locks, SecretStore
+from aws_vault.application.ports import Clock, ConfigSource, Locks, SecretStore
 from aws_vault.application.session_cache import SessionCache
 from aws_vault.domain.credentials import Credentials, master_to_json
 from aws_vault.domain.errors import SourceProfileHasNoEffectError, UsageError
@@ -22,8 +22,15 @@ class AddResult(Record):
 
 class AddCredentials:
     def __init__(
-        self, store: SecretStore, config: ConfigSource, cache: SessionCache, bus: EventBus, locks: Locks | None = None
+        self,
+        store: SecretStore,
+        config: ConfigSource,
+        cache: SessionCache,
+        bus: EventBus,
+        locks: Locks | None = None,
+        clock: Clock | None = None,
     ) -> None:
+        self.clock = clock  # records when the key was added (key-age warnings)
         self.store = store
         self.config = config
         self.cache = cache
@@ -41,7 +48,8 @@ class AddCredentials:
 
     def __call__(self, profile: str, keys: Credentials, *, add_config: bool = True) -> AddResult:
         self.check(profile)
-        self.store.set(credential_item(profile, master_to_json(keys)))
+        added_at = self.clock.now() if self.clock is not None else None
+        self.store.set(credential_item(profile, master_to_json(keys, added_at)))
         self.bus.publish(CredentialsStored(profile))
         deleted = self.cache.delete_for_profile(profile)
         if deleted:

@@ -123,7 +123,7 @@ class RotateKeys:
         self.say(f"Created new access key {new.masked_key_id}")
         self._verify(new, old, target, iam, user)
         try:
-            self.store.set(credential_item(master, master_to_json(new)))
+            self.store.set(credential_item(master, master_to_json(new, self.clock.now())))
         except AwsVaultError as e:
             self._undo(new, target, iam, user, f"the new key could not be stored ({e})")
         self.bus.publish(CredentialsStored(master))

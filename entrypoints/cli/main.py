@@ -154,6 +154,7 @@ def cmd_exec(rt: Runtime) -> int:
     profile = args.profile or env.get("AWS_PROFILE", "")
     if not profile:
         raise UsageError("required argument 'profile' not provided, try --help")
+    rt.wiring.watch_key_age()
     try:
         resolved = _resolve_credentials(rt, profile)
     except ConfigError as e:
@@ -183,6 +184,7 @@ def cmd_export(rt: Runtime) -> int:
         raise NestedSessionError(
             "in an existing aws-vault subshell; 'exit' from the subshell or unset AWS_VAULT to force"
         )
+    rt.wiring.watch_key_age()
     try:
         resolved = _resolve_credentials(rt, args.profile)
     except ConfigError as e:
@@ -266,6 +268,15 @@ def cmd_list(rt: Runtime) -> int:
         # The seed's table: the credentials a profile uses, and its sessions' expiry times.
         sessions = ", ".join(str(s.expiry) for s in row.sessions)
         rows.append([row.profile or "-", row.credentials or "-", sessions if any_sessions else "-"])
+    if getattr(args, "show_age", False):
+        from aws_vault.application.key_age import key_added
+
+        added = key_added(rt.wiring.store, list(listing.credential_names))
+        rows[0].append("Key age")
+        rows[1].append("=======")
+        for cells, row in zip(rows[2:], listing.rows, strict=True):
+            when = added.get(row.credentials)
+            cells.append("-" if when is None else f"{max((now - when).days, 0)}d")
     sys.stdout.write(formats.tabwriter(rows))
     return 0
 

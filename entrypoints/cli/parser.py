@@ -111,6 +111,8 @@ def build_parser() -> argparse.ArgumentParser:
     ls.add_argument("--profiles", action="store_true", help="Show only the profile names")
     ls.add_argument("--sessions", action="store_true", help="Show only the session names")
     ls.add_argument("--credentials", action="store_true", help="Show only the credential names")
+    ls.add_argument("--show-age", action="store_true",
+                    help="Add a column with the age of each profile's stored key (recorded by add and rotate)")
 
     ex = sub.add_parser("exec", parents=[common], help="Executes a command with AWS credentials in the environment",
                         description="Executes a command with AWS credentials in the environment")
