@@ -203,10 +203,10 @@ def _config_source(settings: Settings) -> ConfigSource:
     return AwsConfigSource(settings.config_path)
 
 
-def _token_service() -> TokenService:
+def _token_service(env: Mapping[str, str]) -> TokenService:
     from aws_vault.adapters.sts.boto3_token_service import Boto3TokenService
 
-    return Boto3TokenService()
+    return Boto3TokenService(env=env)
 
 
 def _process_runner() -> Any:
@@ -334,7 +334,7 @@ PORTS: dict[str, Port] = {
     "console": Port(_console),
     "console_signin": Port(_console_signin),
     "reminders": Port(_reminders, "env"),
-    "token_service": Port(_token_service, heavy=True),
+    "token_service": Port(_token_service, "env", heavy=True),
     "sso_oidc": Port(_sso_oidc, "env", heavy=True),
     "sso_portal": Port(_sso_portal, "env", heavy=True),
     "federation_service": Port(_federation_service, "env", heavy=True),
