@@ -153,8 +153,10 @@ def installed_venv(work: Path) -> Path:
     import venv
 
     wheels = work / "wheel"
+    source = work / "source"  # a copy: setuptools builds in the tree, and a stale build/ there could leak in
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(".venv", ".dev", ".git", "build", "__pycache__"))
     subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--disable-pip-version-check",
-                    "-w", str(wheels), str(ROOT)], check=True, capture_output=True)
+                    "-w", str(wheels), str(source)], check=True, capture_output=True)
     target = work / "installed"
     venv.create(target, with_pip=False)
     site = next(target.glob("lib/python*/site-packages"))
