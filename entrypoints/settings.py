@@ -77,15 +77,15 @@ PROBES: dict[str, Callable[[Mapping[str, str]], bool]] = {
 
 
 def available_backends(env: Mapping[str, str]) -> list[str]:
-    """Backends usable on this machine, in aws-vault's order."""
-    return [name for name in KNOWN_BACKENDS if PROBES[name](env)]
+    """Backends usable on this machine: aws-vault's, in its order, then ours (named only, never the default)."""
+    return [name for name in (*KNOWN_BACKENDS, *EXTRA_BACKENDS) if PROBES[name](env)]
 
 
 def choose_backend(requested: str, env: Mapping[str, str]) -> str:
     if not requested:
         return next(name for name in KNOWN_BACKENDS if PROBES[name](env))
     if requested not in KNOWN_BACKENDS and requested not in EXTRA_BACKENDS:
-        # kingpin's enum wording (§1.1): the enum lists aws-vault's backends available here.
+        # kingpin's enum wording (§1.1): the enum lists the backends available here.
         available = ",".join(available_backends(env))
         raise BackendChoiceError(f"enum value must be one of {available}, got '{requested}', try --help")
     if not PROBES[requested](env):
@@ -169,6 +169,7 @@ class Settings(Record):
     keyring_service: str = "aws-vault"  # the python-keyring service name of the "keyring" backend
     process_timeout: timedelta = timedelta(minutes=2)
     lock_timeout: timedelta = timedelta(minutes=5)  # waiting for another process's fetch (and its MFA prompt)
+    sso_timeout: timedelta = timedelta(minutes=5)  # waiting for the browser in the SSO authorization code flow
     key_max_age: timedelta = timedelta(days=90)  # warn about older long-term keys; 0: never
     cache_roles: bool = True  # cache every AssumeRole, not only those sent with MFA (aws-vault: MFA only)
     env: Mapping[str, str] = MappingProxyType({})
@@ -194,6 +195,11 @@ class Settings(Record):
         lock_timeout = timedelta(minutes=5)
         if env.get("AWS_VAULT_LOCK_TIMEOUT"):
             lock_timeout = parse_duration(env["AWS_VAULT_LOCK_TIMEOUT"], where="AWS_VAULT_LOCK_TIMEOUT")
+        sso_timeout = timedelta(minutes=5)
+        if env.get("AWS_VAULT_SSO_TIMEOUT"):
+            sso_timeout = parse_duration(env["AWS_VAULT_SSO_TIMEOUT"], where="AWS_VAULT_SSO_TIMEOUT")
+            if sso_timeout <= timedelta(0):
+                raise UsageError(f"AWS_VAULT_SSO_TIMEOUT must be positive, got {env['AWS_VAULT_SSO_TIMEOUT']!r}")
         cache_roles = parse_go_bool(env["AWS_VAULT_CACHE_ROLES"], "AWS_VAULT_CACHE_ROLES") if env.get(
             "AWS_VAULT_CACHE_ROLES"
         ) else True
@@ -234,6 +240,7 @@ class Settings(Record):
             keyring_service=pick("keyring_service", "AWS_VAULT_KEYRING_SERVICE", "aws-vault"),
             process_timeout=process_timeout,
             lock_timeout=lock_timeout,
+            sso_timeout=sso_timeout,
             key_max_age=key_max_age,
             cache_roles=cache_roles,
             env=env,

@@ -303,7 +303,7 @@ def test_exec_json_is_credential_process_output(world: World, capsys: pytest.Cap
         (["exec", "home", "--", "true"], {"AWS_SESSION_TOKEN_TTL": "soon"},
          'aws-vault: error: exec: AWS_SESSION_TOKEN_TTL: invalid duration "soon" (use a unit, e.g. 1h, 90m, 3600s)'),
         (["--backend=nope", "list"], {"PATH": "/nonexistent"},
-         f"aws-vault: error: enum value must be one of {LINUX_ONLY}file, got 'nope', try --help"),
+         f"aws-vault: error: enum value must be one of {LINUX_ONLY}file,keyring, got 'nope', try --help"),
         (["--backend=kwallet", "list"], {}, "aws-vault: error: Specified keyring backend not available, try --help"),
         (["list", "--prompt=carrier-pigeon"], {"PATH": "/nonexistent"},
          "aws-vault: error: list: --prompt value must be one of terminal, got 'carrier-pigeon'"),

@@ -22,7 +22,7 @@ def probes(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, list[str]]]:
 
         return check
 
-    monkeypatch.setattr(s, "PROBES", {name: probe(name) for name in s.KNOWN_BACKENDS})
+    monkeypatch.setattr(s, "PROBES", {name: probe(name) for name in (*s.KNOWN_BACKENDS, *s.EXTRA_BACKENDS)})
     yield seen
 
 
