@@ -19,6 +19,7 @@ import os
 import time
 from collections.abc import Iterator, Mapping
 
+from aws_vault.adapters.fs import make_private_dirs as make_private_dirs  # re-exported (adapters.reminders)
 from aws_vault.application.ports import Locks
 from aws_vault.domain.durations import format_duration
 from aws_vault.domain.errors import LockTimeoutError
@@ -30,22 +31,6 @@ def default_lock_dir(env: Mapping[str, str]) -> tuple[str, str]:
     home = env.get("HOME") or os.path.expanduser("~")
     cache = env.get("XDG_CACHE_HOME") or os.path.join(home, ".cache")
     return os.path.join(cache, "aws-vault", "locks"), (env.get("XDG_CACHE_HOME") or home)
-
-
-def make_private_dirs(path: str) -> None:
-    """``os.makedirs`` where every directory created is 0700 whatever the umask (Go's MkdirAll, tightened)."""
-    missing: list[str] = []
-    head = os.path.abspath(path)
-    while not os.path.isdir(head):
-        missing.append(head)
-        parent = os.path.dirname(head)
-        if parent == head:
-            break
-        head = parent
-    for directory in reversed(missing):
-        with contextlib.suppress(FileExistsError):
-            os.mkdir(directory, 0o700)
-        os.chmod(directory, 0o700)
 
 
 class FileLocks(Locks):

@@ -7,7 +7,7 @@ import hashlib
 import os
 from datetime import UTC, datetime
 
-from aws_vault.adapters.locks import make_private_dirs
+from aws_vault.adapters.fs import make_private_dirs
 from aws_vault.application.ports import Reminders
 
 

@@ -185,8 +185,29 @@ class SsoOidc(Protocol):
     """IAM Identity Center OIDC (``sso-oidc``): unsigned calls to ``target``'s region or endpoint."""
 
     @abstractmethod
-    def register_client(self, target: SsoTarget, client_name: str, scopes: tuple[str, ...]) -> ClientRegistration:
-        """RegisterClient (ClientType ``public``; scopes only when given). Raises ``SsoRequestError``."""
+    def register_client(
+        self,
+        target: SsoTarget,
+        client_name: str,
+        scopes: tuple[str, ...],
+        *,
+        redirect_uri: str = "",
+        issuer_url: str = "",
+    ) -> ClientRegistration:
+        """RegisterClient (ClientType ``public``; scopes only when given). With ``redirect_uri``, a client for the
+        authorization code flow: grant types ``authorization_code`` and ``refresh_token``, that redirect URI and
+        ``issuer_url`` (the start URL). Raises ``SsoRequestError``."""
+
+    @abstractmethod
+    def authorize_endpoint(self, target: SsoTarget) -> str:
+        """The base URL of the authorization page (``https://oidc.<region>.amazonaws.com``, or the endpoint the
+        API calls go to when one is configured). Raises nothing."""
+
+    @abstractmethod
+    def exchange_code(
+        self, target: SsoTarget, client: ClientRegistration, code: str, redirect_uri: str, code_verifier: str
+    ) -> OidcToken:
+        """CreateToken with the authorization_code grant and its PKCE verifier. Raises ``SsoRequestError``."""
 
     @abstractmethod
     def start_device_authorization(
@@ -222,6 +243,30 @@ class Browser(Protocol):
     @abstractmethod
     def open(self, url: str) -> bool:
         """Whether a browser was started. Raises nothing: failing to open one is not an error."""
+
+
+class OAuthRedirect(Protocol):
+    """One listening redirect endpoint (``CallbackListener.listen``)."""
+
+    @property
+    @abstractmethod
+    def uri(self) -> str:
+        """``http://127.0.0.1:<port><path>``: the ``redirect_uri`` to register and to send."""
+
+    @abstractmethod
+    def wait(self, timeout: float) -> dict[str, str] | None:
+        """The query parameters of the next callback with the right ``state`` (its browser already has its
+        answer), or ``None`` when ``timeout`` seconds pass without one. Raises nothing."""
+
+
+class CallbackListener(Protocol):
+    """The browser's way back at the end of the SSO authorization code flow: HTTP on 127.0.0.1 only."""
+
+    @abstractmethod
+    def listen(self, path: str, state: str) -> AbstractContextManager[OAuthRedirect]:
+        """Listen on 127.0.0.1, on a free port, for ``GET <path>`` until the block ends. A request whose ``state``
+        is not ``state`` gets HTTP 400 and is not delivered; the listener keeps waiting. Raises
+        ``SsoCallbackListenerError`` when it cannot listen."""
 
 
 class Console(Protocol):

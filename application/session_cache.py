@@ -75,7 +75,7 @@ class SessionCache:
         self.bus.publish(SessionCacheMissed(spec.profile, spec.type))
         return None
 
-    def fresh_until(self, spec: CacheSpec) -> datetime | None:
+    def fresh_until(self, spec: CacheSpec, keys: list[str] | None = None) -> datetime | None:
         """When the cached session for ``spec`` expires, if a lookup would reuse it now; else ``None``.
 
         Read-only (``plan``): judged from the key names, which carry the expiry (§3.1); nothing is
@@ -83,7 +83,7 @@ class SessionCache:
         """
         prefix = session_prefix(spec.type, spec.profile, spec.mfa_serial)
         now = self.clock.now()
-        for key in self.store.keys():
+        for key in self.store.keys() if keys is None else keys:
             if key.startswith(prefix) and not is_purgeable(key, now):
                 parsed = SessionKey.parse(key)
                 if parsed is None:

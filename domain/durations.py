@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from aws_vault.domain.errors import InvalidDurationError
+from aws_vault.domain.errors import InvalidDurationError, UsageError
+from aws_vault.domain.records import Record
 
 _UNIT_US: dict[str, float] = {
     "ns": 0.001,
@@ -25,6 +26,8 @@ _PART_PATTERN = r"(\d+\.?\d*|\.\d+)(ns|us|µs|μs|ms|s|m|h)"  # compiled on firs
 
 ZERO = timedelta(0)
 _MAX_US = (2**63 - 1) // 1000
+MAX_GO_DURATION = timedelta(microseconds=_MAX_US)
+"""Go's ``time.Duration`` is int64 nanoseconds (~2562047h): aws-vault cannot hold anything longer."""
 
 
 def parse_duration(text: str, where: str = "") -> timedelta:
@@ -85,3 +88,86 @@ def truncate_to_seconds(d: timedelta) -> timedelta:
     """Go's ``Duration.Truncate(time.Second)``: towards zero."""
     total = d.total_seconds()
     return timedelta(seconds=int(total))
+
+
+# --- limits ---------------------------------------------------------------------------------------------
+
+
+class CallLimits(Record):
+    """The ``DurationSeconds`` an STS call accepts (AWS's documented range)."""
+
+    call: str
+    low: timedelta
+    high: timedelta
+
+
+# AWS's ranges. AssumeRole's upper bound is the role's MaxSessionDuration (1h to 12h): 12h is the most
+# any role accepts, so only a longer request is certainly wrong. Capping a chained role at 1h is not
+# an error (reference §2.6, fork): the limit applies to the duration actually sent.
+GET_SESSION_TOKEN_LIMITS = CallLimits("GetSessionToken", timedelta(minutes=15), timedelta(hours=36))
+ASSUME_ROLE_LIMITS = CallLimits("AssumeRole", timedelta(minutes=15), timedelta(hours=12))
+WEB_IDENTITY_LIMITS = CallLimits("AssumeRoleWithWebIdentity", timedelta(minutes=15), timedelta(hours=12))
+
+SECONDS_KEY = "duration_seconds"
+"""The one setting written in whole seconds (a config key); every other is a Go duration."""
+
+
+def _short(d: timedelta) -> str:
+    """``15m``, ``12h``, ``1h30m``: Go's form without the zero units, for limits in messages."""
+    text = format_duration(d)
+    for zero in ("0s", "0m"):
+        if len(text) > len(zero) and text.endswith(zero) and not text[-len(zero) - 1].isdigit():
+            text = text[: -len(zero)]
+    return text
+
+
+def _shown(value: timedelta, setting: str) -> str:
+    return str(int(value.total_seconds())) if setting == SECONDS_KEY else format_duration(value)
+
+
+class DurationOutOfRangeError(InvalidDurationError):
+    """A well-formed duration that its setting, or the STS call it is sent to, does not allow.
+
+    One line naming the setting and the allowed range, e.g. ``profile admin: --duration: 20h0m0s is out
+    of range for AssumeRole (15m to 12h)``.
+    """
+
+    def __init__(self, setting: str, value: str, allowed: str, profile: str = "") -> None:
+        self.text = value
+        self.where = setting
+        self.allowed = allowed
+        self.profile = profile
+        prefix = f"profile {profile}: " if profile else ""
+        UsageError.__init__(self, f"{prefix}{setting}: {value} is out of range {allowed}")
+
+
+def not_negative(value: timedelta, setting: str, profile: str = "") -> timedelta:
+    """``value``, or ``DurationOutOfRangeError`` when it is negative: no setting takes one.
+
+    Go's ``time.ParseDuration`` accepts ``-1h`` and aws-vault passes it on to AWS; we stop it here.
+    """
+    if value < ZERO:
+        raise DurationOutOfRangeError(setting, _shown(value, setting), "(a duration cannot be negative)", profile)
+    return value
+
+
+def parse_setting(text: str, where: str) -> timedelta:
+    """A duration setting (flag or variable): a Go duration that is not negative."""
+    return not_negative(parse_duration(text, where), where)
+
+
+def out_of_range(limits: CallLimits, setting: str, value: str, profile: str = "") -> DurationOutOfRangeError:
+    """The error for ``value`` sent to ``limits.call`` through ``setting``."""
+    if setting == SECONDS_KEY:
+        low, high = int(limits.low.total_seconds()), int(limits.high.total_seconds())
+        allowed = f"for {limits.call} ({low} to {high} seconds)"
+    else:
+        allowed = f"for {limits.call} ({_short(limits.low)} to {_short(limits.high)})"
+    return DurationOutOfRangeError(setting, value, allowed, profile)
+
+
+def check_call_duration(value: timedelta, limits: CallLimits, setting: str, profile: str = "") -> timedelta:
+    """``value`` if ``limits.call`` accepts it, else ``DurationOutOfRangeError`` naming ``setting``."""
+    if not limits.low <= value <= limits.high:
+        raise out_of_range(limits, setting or "duration", _shown(value, setting), profile)
+    return value

@@ -177,6 +177,40 @@ class SsoSignInTimeoutError(SsoError):
         )
 
 
+class SsoCallbackTimeoutError(SsoSignInTimeoutError):
+    """The authorization code flow: no callback with our ``state`` reached the listener in time."""
+
+    def __init__(self, start_url: str, waited: str) -> None:
+        self.start_url = start_url
+        SsoError.__init__(
+            self,
+            f"the SSO sign-in for {start_url} did not come back from the browser within {waited} "
+            "(AWS_VAULT_SSO_TIMEOUT sets the wait); run the command again, or add --device-code to sign in "
+            "with a code instead",
+        )
+
+
+class SsoAuthorizationDeniedError(SsoError):
+    """The authorization code flow's callback carried ``error`` (the user chose Deny, or the IdP refused)."""
+
+    def __init__(self, start_url: str, error: str, description: str = "") -> None:
+        self.start_url = start_url
+        self.error = _one_line(error, 64)
+        self.description = _one_line(description, 300)
+        detail = f"{self.error}: {self.description}" if self.description else self.error
+        super().__init__(f"the SSO sign-in for {start_url} was not authorized: {detail}")
+
+
+class SsoCallbackListenerError(SsoError):
+    """The authorization code flow's listener could not be started on 127.0.0.1."""
+
+
+def _one_line(text: str, limit: int) -> str:
+    """``text`` from a URL someone else wrote, safe for a one-line message: no control characters, bounded."""
+    flat = " ".join("".join(c if c.isprintable() else " " for c in text).split())
+    return flat if len(flat) <= limit else flat[: limit - 3] + "..."
+
+
 class LoginError(AwsVaultError):
     """``login`` could not turn credentials into a console sign-in URL (§7). Never carries the URL's token."""
 

@@ -133,6 +133,21 @@ class SsoDeviceAuthorizationStarted(Record):
     browser_opened: bool | None  # None: --stdout, no browser was tried
 
 
+class SsoAuthorizationCodeRequested(Record):
+    """The authorization code flow: the authorize page went to the browser; the callback comes to ``redirect_uri``."""
+
+    start_url: str
+    redirect_uri: str
+    browser_opened: bool
+
+
+class SsoDeviceCodeFallback(Record):
+    """The authorization code flow could not run (no browser, no listener); the device flow signs in instead."""
+
+    start_url: str
+    reason: str
+
+
 class SsoAuthorizationPending(Record):
     """CreateToken said pending (or slow down); the next poll is ``interval`` seconds away."""
 
@@ -153,6 +168,65 @@ class SsoRoleCredentialsObtained(Record):
     role_name: str
     masked_key_id: str
     expires: datetime
+
+
+# --- the HTTP credential servers (exec --ecs-server / --ec2-server, serve; issue 11) ----------------------
+
+
+class CredentialsServerStarted(Record):
+    """A credentials server is listening: ``server`` is ``ecs``, ``ec2`` or ``serve``."""
+
+    server: str
+    url: str
+    profiles: tuple[str, ...]
+
+
+class CredentialsServerStopped(Record):
+    server: str
+    url: str
+    requests: int
+
+
+class HttpRequestServed(Record):
+    """A request a server answered (credentials, metadata, an upstream error, a 404). No header is kept."""
+
+    server: str
+    client: str
+    method: str
+    route: str
+    status: int
+    latency: timedelta
+
+
+class HttpRequestRefused(Record):
+    """A request a server turned away (no or wrong token, foreign ``Host``, non-local client...)."""
+
+    server: str
+    client: str
+    method: str
+    route: str
+    status: int
+    reason: str
+
+
+class ServerCredentialsFetched(Record):
+    """A server's in-memory cache got credentials from the vault: a first fetch, or a renewal."""
+
+    profile: str
+    role_arn: str  # "" for the profile's own credentials
+    masked_key_id: str
+    expires: datetime
+    renew_at: datetime
+    renewal: bool
+
+
+class ServerCredentialsFetchFailed(Record):
+    """Getting credentials for a server failed; ``serving_previous``: the ones held still go out."""
+
+    profile: str
+    role_arn: str
+    error: str
+    serving_previous: bool
 
 
 Event = (
@@ -177,7 +251,15 @@ Event = (
     | OidcTokenRefreshFailed
     | SsoClientRegistered
     | SsoDeviceAuthorizationStarted
+    | SsoAuthorizationCodeRequested
+    | SsoDeviceCodeFallback
     | SsoAuthorizationPending
     | OidcTokenStored
     | SsoRoleCredentialsObtained
+    | CredentialsServerStarted
+    | CredentialsServerStopped
+    | HttpRequestServed
+    | HttpRequestRefused
+    | ServerCredentialsFetched
+    | ServerCredentialsFetchFailed
 )

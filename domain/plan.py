@@ -15,9 +15,14 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 from datetime import datetime, timedelta
-from itertools import pairwise
 
-from aws_vault.domain.durations import format_duration
+from aws_vault.domain.durations import (
+    ASSUME_ROLE_LIMITS,
+    GET_SESSION_TOKEN_LIMITS,
+    WEB_IDENTITY_LIMITS,
+    check_call_duration,
+    format_duration,
+)
 from aws_vault.domain.errors import CredentialsMissingError, InvalidProfileValueError
 from aws_vault.domain.profiles import ROLE_CHAINING_MAXIMUM, ProfileConfig
 from aws_vault.domain.records import Record
@@ -180,6 +185,8 @@ def _sso_step(p: ProfileConfig) -> SsoRoleCredentials:
 
 
 class _Planner:
+    """Plans ``target``'s chain with loops, not recursion: chains may be thousands of profiles deep."""
+
     def __init__(
         self, target: ProfileConfig, stored: Collection[str], no_session: bool, no_session_for: str = ""
     ) -> None:
@@ -189,30 +196,28 @@ class _Planner:
         self.notes: list[str] = []
         self.cache_roles = False
         self.chained_mfa = ""
-        # consumer[name] = the profile that uses `name` as its source, in this resolution.
-        self.consumer: dict[str, ProfileConfig] = {}
-        chain = target.chain
-        for upper, lower in pairwise(chain):
-            self.consumer[lower.name] = upper
+        # chain[0] is the target; chain[i - 1] uses chain[i] as its source ("consumer"), in this resolution.
+        self.chain = target.chain
+        # keeps_full[i]: exactly one role from chain[i] up to the target, wanting more than the chaining
+        # maximum (the fork's ``keepsFull``, §2.6); counted once for the whole chain.
+        self.keeps_full: list[bool] = []
+        roles = 0
+        first_role: ProfileConfig | None = None
+        for p in self.chain:
+            if p.role_arn:
+                roles += 1
+                first_role = first_role or p
+            self.keeps_full.append(
+                roles == 1 and first_role is not None and first_role.assume_role_duration > ROLE_CHAINING_MAXIMUM
+            )
 
-    def _keeps_full_duration(self, p: ProfileConfig) -> bool:
-        """Exactly one role from here to the target, wanting more than the chaining maximum."""
-        roles: list[ProfileConfig] = []
-        node: ProfileConfig | None = p
-        while node is not None:
-            if node.role_arn:
-                roles.append(node)
-            node = self.consumer.get(node.name)
-        return len(roles) == 1 and roles[0].assume_role_duration > ROLE_CHAINING_MAXIMUM
-
-    def _can_use_session_token(self, p: ProfileConfig) -> tuple[bool, str]:
+    def _can_use_session_token(self, p: ProfileConfig, consumer: ProfileConfig | None) -> tuple[bool, str]:
         if self.no_session:
             return False, "sessions are disabled"
         if p.name == self.no_session_for:
             # aws-vault's DisableSessionsForProfile (used by login, §7): a GetSessionToken session
             # cannot sign in to the console, but a source profile further down may still prime one.
             return False, "sessions are disabled for this profile"
-        consumer = self.consumer.get(p.name)
         if consumer is not None:
             if not consumer.mfa_serial:
                 return False, f"profile '{consumer.name}' has no MFA serial defined"
@@ -230,11 +235,14 @@ class _Planner:
             return step
         if p.web_identity_token_file or p.web_identity_token_process:
             self.notes.append(f"profile {p.name}: using web identity")
+            duration = check_call_duration(
+                p.assume_role_duration, WEB_IDENTITY_LIMITS, p.assume_role_duration_setting, p.name
+            )
             return AssumeRoleWithWebIdentity(
                 p.name,
                 p.role_arn,
                 p.role_session_name,
-                p.assume_role_duration,
+                duration,
                 p.web_identity_token_file,
                 p.web_identity_token_process,
                 _target(p),
@@ -244,42 +252,61 @@ class _Planner:
             return CredentialProcess(p.name, p.credential_process)
         raise CredentialsMissingError(p.name)
 
-    def steps_for(self, p: ProfileConfig) -> list[Step]:
-        has_stored = p.name in self.stored
-        if not has_stored and p.source is None:
-            return [self._other_source(p)]
-        if has_stored:
-            self.notes.append(f"profile {p.name}: using stored credentials")
-            steps: list[Step] = [UseStoredKeys(p.name)]
+    def steps(self) -> list[Step]:
+        """Down the chain to the first profile with stored keys or no source, then back up (§2.6)."""
+        chain = self.chain
+        k = 0
+        while chain[k].name not in self.stored and chain[k].source is not None:
+            self.notes.append(f"profile {chain[k].name}: sourcing credentials from profile {chain[k + 1].name}")
+            k += 1
+        steps: list[Step]
+        if chain[k].name in self.stored:
+            self.notes.append(f"profile {chain[k].name}: using stored credentials")
+            steps = [UseStoredKeys(chain[k].name)]
+            self._on_top(k, steps)
         else:
-            assert p.source is not None
-            self.notes.append(f"profile {p.name}: sourcing credentials from profile {p.source.name}")
-            steps = self.steps_for(p.source)
-        # Long-term keys may come through an alias profile untouched: what counts is the last step.
-        source_is_temporary = not isinstance(steps[-1], UseStoredKeys)
+            steps = [self._other_source(chain[k])]
+        for i in range(k - 1, -1, -1):
+            self._on_top(i, steps)
+        return steps
 
-        consumer = self.consumer.get(p.name)
+    def _on_top(self, i: int, steps: list[Step]) -> None:
+        """Append what ``chain[i]`` adds on top of its source's ``steps``: GetSessionToken, AssumeRole."""
+        p = self.chain[i]
+        consumer = self.chain[i - 1] if i else None
+        # Long-term keys may come through an alias profile untouched: what counts is the last step.
+        source_is_long_term = isinstance(steps[-1], UseStoredKeys)
         is_source_for_role = consumer is not None and bool(consumer.role_arn)
-        if has_stored and (not p.role_arn or is_source_for_role) and not self._keeps_full_duration(p):
-            ok, reason = self._can_use_session_token(p)
+        # Priming depends on the source being long-term keys, not on whose keys they are: a profile with
+        # `source_profile` and no `role_arn` gets a GetSessionToken session signed with the source's key,
+        # never the key itself (aws-vault's `isMasterCredentialsProvider(source)` test, reference §2.6
+        # "Source path"; e.g. §9.1's `include_profile=root` + `source_profile=root` config).
+        if source_is_long_term and (not p.role_arn or is_source_for_role) and not self.keeps_full[i]:
+            ok, reason = self._can_use_session_token(p, consumer)
             if ok:
-                duration = p.chained_session_token_duration if consumer else p.session_token_duration
+                if consumer:
+                    duration, setting = p.chained_session_token_duration, p.chained_session_token_duration_setting
+                else:
+                    duration, setting = p.session_token_duration, p.session_token_duration_setting
+                check_call_duration(duration, GET_SESSION_TOKEN_LIMITS, setting, p.name)
                 details = " (with MFA)" if p.mfa_serial else ""
                 self.notes.append(f"profile {p.name}: using GetSessionToken{details}")
                 steps.append(GetSessionToken(p.name, duration, p.mfa_serial, p.mfa_process, _target(p)))
                 self.chained_mfa = p.mfa_serial
-                source_is_temporary = True
+                source_is_long_term = False
             else:
                 self.notes.append(f"profile {p.name}: skipping GetSessionToken because {reason}")
 
         if p.role_arn:
             duration = p.assume_role_duration
-            if source_is_temporary and duration > ROLE_CHAINING_MAXIMUM:
+            if not source_is_long_term and duration > ROLE_CHAINING_MAXIMUM:
                 self.notes.append(
                     f"profile {p.name}: capping AssumeRole duration from {format_duration(duration)} "
                     f"to AWS maximum {format_duration(ROLE_CHAINING_MAXIMUM)} for role chaining"
                 )
                 duration = ROLE_CHAINING_MAXIMUM
+            # Checked after the cap: capping is not an error, the duration sent must be in range.
+            check_call_duration(duration, ASSUME_ROLE_LIMITS, p.assume_role_duration_setting, p.name)
             mfa = p.mfa_serial
             if mfa and mfa == self.chained_mfa:
                 mfa = ""
@@ -303,7 +330,6 @@ class _Planner:
                     always_cached=self.cache_roles,
                 )
             )
-        return steps
 
 
 def build_plan(
@@ -321,5 +347,5 @@ def build_plan(
     """
     planner = _Planner(profile, stored, no_session, no_session_for)
     planner.cache_roles = cache_roles
-    steps = planner.steps_for(profile)
+    steps = planner.steps()
     return Plan(profile.name, tuple(steps), tuple(planner.notes), profile.region)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import timedelta
+from functools import cached_property
 from types import MappingProxyType
 
 from aws_vault.domain.records import Record
@@ -63,22 +64,36 @@ class Section(Record):
         return any(k in PROFILE_KEYS for k in self.values)
 
 
+def _index(sections: tuple[Section, ...]) -> dict[str, Section]:
+    """Sections by name; the first of a repeated name wins, as a scan in file order would find it."""
+    index: dict[str, Section] = {}
+    for s in sections:
+        index.setdefault(s.name, s)
+    return index
+
+
 class ConfigFile(Record):
+    """Sections in file order, looked up by name through indexes built on first use (O(1) per hop)."""
+
     path: str = ""
     profiles: tuple[Section, ...] = ()
     sso_sessions: tuple[Section, ...] = ()
 
+    # ``cached_property`` writes to the instance ``__dict__`` directly, past ``Record``'s immutability;
+    # the indexes are derived from the fields, so equality, hashing and ``_replace`` ignore them.
+    @cached_property
+    def _profiles_by_name(self) -> dict[str, Section]:
+        return _index(self.profiles)
+
+    @cached_property
+    def _sso_sessions_by_name(self) -> dict[str, Section]:
+        return _index(self.sso_sessions)
+
     def section(self, name: str) -> Section | None:
-        for s in self.profiles:
-            if s.name == name:
-                return s
-        return None
+        return self._profiles_by_name.get(name)
 
     def sso_session(self, name: str) -> Section | None:
-        for s in self.sso_sessions:
-            if s.name == name:
-                return s
-        return None
+        return self._sso_sessions_by_name.get(name)
 
     def profile_names(self) -> list[str]:
         """Config-file order; an empty ``[default]`` is skipped (reference §2.1 ``ProfileNames``)."""
@@ -101,6 +116,11 @@ class ProfileConfig(Record):
     assume_role_duration: timedelta = DEFAULT_ASSUME_ROLE_DURATION
     session_token_duration: timedelta = DEFAULT_SESSION_TOKEN_DURATION
     chained_session_token_duration: timedelta = DEFAULT_CHAINED_SESSION_TOKEN_DURATION
+    # The setting each duration came from (``--duration``, ``AWS_ASSUME_ROLE_TTL``, ``duration_seconds``,
+    # ...; ``""`` for the default), so an out-of-range duration is reported by the name the user wrote.
+    assume_role_duration_setting: str = ""
+    session_token_duration_setting: str = ""
+    chained_session_token_duration_setting: str = ""
     session_tags: tuple[tuple[str, str], ...] = ()
     transitive_session_tags: tuple[str, ...] = ()
     source_identity: str = ""

@@ -13,7 +13,15 @@ from collections.abc import Collection, Mapping
 from datetime import timedelta
 from typing import Any, cast
 
-from aws_vault.domain.durations import parse_duration
+from aws_vault.domain.durations import (
+    ASSUME_ROLE_LIMITS,
+    MAX_GO_DURATION,
+    SECONDS_KEY,
+    DurationOutOfRangeError,
+    not_negative,
+    out_of_range,
+    parse_setting,
+)
 from aws_vault.domain.errors import (
     IncludeLoopError,
     InvalidProfileValueError,
@@ -30,6 +38,8 @@ from aws_vault.domain.profiles import (
 from aws_vault.domain.records import Record
 
 _ROLE_ARN = re.compile(r"^arn:[a-z0-9-]+:iam::[^:]*:role/.+$")
+_Setting = tuple[timedelta, str]  # a duration and the setting it came from ("" for the default)
+_Found = _Setting | None  # a source of a duration: None when it is not set
 
 
 class ResolveOptions(Record):
@@ -80,14 +90,39 @@ def parse_transitive_tags(text: str) -> tuple[str, ...]:
     return tuple(t.strip() for t in text.split(",") if t.strip())
 
 
-def _env_duration(env: Mapping[str, str], *names: str) -> timedelta | None:
+def _env_duration(env: Mapping[str, str], *names: str) -> _Found:
+    """The first set variable's duration and its name; ``None`` when none is set, or it is zero."""
     for name in names:
         value = env.get(name, "")
         if value:
             # aws-vault silently ignores a bad TTL variable; a typo that changes a session's
             # lifetime deserves an error instead.
-            return parse_duration(value, where=name)
+            parsed = parse_setting(value, where=name)
+            # A zero duration means "not set", as in aws-vault (its zero time.Duration picks the next source, §2.5).
+            return (parsed, name) if parsed else None
     return None
+
+
+def _flag(value: timedelta | None, flag: str) -> _Found:
+    return (not_negative(value, flag), flag) if value else None
+
+
+def _seconds(profile: str, text: str) -> _Found:
+    """``duration_seconds``: a whole, non-negative number of seconds that a Go duration can hold."""
+    if not text:
+        return None
+    try:
+        seconds = int(text)
+    except ValueError as e:
+        if text.strip().lstrip("+-").isdigit():  # more digits than int() converts (4300)
+            raise out_of_range(ASSUME_ROLE_LIMITS, SECONDS_KEY, text, profile) from e
+        raise InvalidProfileValueError(profile, SECONDS_KEY, f"not a whole number: {text!r}") from e
+    if seconds < 0:
+        raise DurationOutOfRangeError(SECONDS_KEY, text, "(a duration cannot be negative)", profile)
+    if seconds > MAX_GO_DURATION.total_seconds():
+        # Go would overflow its int64 nanoseconds silently; no STS call accepts anything near it.
+        raise out_of_range(ASSUME_ROLE_LIMITS, SECONDS_KEY, text, profile)
+    return (timedelta(seconds=seconds), SECONDS_KEY) if seconds else None
 
 
 class _Resolver:
@@ -105,18 +140,50 @@ class _Resolver:
         self.active = active
         self.stored = stored
 
-    def resolve(self, name: str, path: tuple[str, ...]) -> ProfileConfig:
+    def resolve(self, name: str) -> ProfileConfig:
+        """``name`` and its ``source_profile`` chain, walked with a loop: chains may be thousands deep."""
+        chain: list[ProfileConfig] = []
+        position: dict[str, int] = {}  # profile name -> its place in ``chain``: loop checks in O(1)
+        current = name
+        while True:
+            profile = self._own(current)
+            position[current] = len(chain)
+            chain.append(profile)
+            source_name = profile.source_profile_name
+            if not source_name:
+                break
+            if source_name in position:
+                loop = tuple(p.name for p in chain[position[source_name] :])
+                raise RoleChainLoopError((*loop, source_name))
+            if self.config.section(source_name) is None and source_name not in self.stored:
+                raise MissingSourceProfileError(current, source_name)
+            current = source_name
+        # Link from the bottom up, so each profile gets its source fully resolved.
+        source: ProfileConfig | None = None
+        for profile in reversed(chain):
+            if source is not None:
+                if not profile.mfa_process and source.mfa_process:
+                    # The maintained fork inherits mfa_process from the source profile (§2.3 step 5).
+                    profile = profile._replace(mfa_process=source.mfa_process, source=source)
+                else:
+                    profile = profile._replace(source=source)
+            source = profile
+        assert source is not None
+        return source
+
+    def _own(self, name: str) -> ProfileConfig:
+        """``name`` resolved on its own: flags, env, its section, its include chain, ``[default]``."""
         fields: dict[str, str] = {}
         self._env_overrides(name, fields)
         duration_seconds = ""
         tags_text = fields.pop("_session_tags", "")
         transitive_text = fields.pop("_transitive_tags", "")
-        visited: list[str] = []
+        visited: set[str] = set()
         current: str | None = name
         while current is not None:
             if current in visited:
                 raise IncludeLoopError(current)
-            visited.append(current)
+            visited.add(current)
             section = self.config.section(current)
             if section is None:
                 current = None if current == "default" or "default" in visited else "default"
@@ -145,30 +212,22 @@ class _Resolver:
             # aws-vault sends it and STS answers a ValidationError; say which key is wrong instead.
             raise InvalidProfileValueError(name, "role_arn", f"not an IAM role ARN: {role_arn!r}")
 
-        assume, session, chained = self._durations(name, duration_seconds)
-        profile = ProfileConfig(
-                name=name,
-                has_section=self.config.section(name) is not None,
-                session_tags=parse_session_tags(tags_text, name) if tags_text else (),
-                transitive_session_tags=parse_transitive_tags(transitive_text),
-                assume_role_duration=assume,
-                session_token_duration=session,
-                chained_session_token_duration=chained,
-        )._replace(**cast("dict[str, Any]", {k: v for k, v in fields.items() if not k.startswith("_")}))
-        source_name = profile.source_profile_name
-        if not source_name:
-            return profile
-        if source_name in path or source_name == name:
-            loop = (*path, name)
-            start = loop.index(source_name)
-            raise RoleChainLoopError((*loop[start:], source_name))
-        if self.config.section(source_name) is None and source_name not in self.stored:
-            raise MissingSourceProfileError(name, source_name)
-        source = self.resolve(source_name, (*path, name))
-        if not profile.mfa_process and source.mfa_process:
-            # The maintained fork inherits mfa_process from the source profile (§2.3 step 5).
-            profile = profile._replace(mfa_process=source.mfa_process)
-        return profile._replace(source=source)
+        (assume, assume_from), (session, session_from), (chained, chained_from) = self._durations(
+            name, duration_seconds
+        )
+        return ProfileConfig(
+            name=name,
+            has_section=self.config.section(name) is not None,
+            session_tags=parse_session_tags(tags_text, name) if tags_text else (),
+            transitive_session_tags=parse_transitive_tags(transitive_text),
+            assume_role_duration=assume,
+            session_token_duration=session,
+            chained_session_token_duration=chained,
+            assume_role_duration_setting=assume_from,
+            session_token_duration_setting=session_from,
+            chained_session_token_duration_setting=chained_from,
+            **cast("dict[str, Any]", {k: v for k, v in fields.items() if not k.startswith("_")}),
+        )
 
     def _env_overrides(self, name: str, fields: dict[str, str]) -> None:
         env = self.env
@@ -203,29 +262,34 @@ class _Resolver:
         if not fields.get("sso_region") and inline_region:
             fields["sso_region"] = inline_region
 
-    def _durations(self, name: str, duration_seconds: str) -> tuple[timedelta, timedelta, timedelta]:
+    def _durations(self, name: str, duration_seconds: str) -> tuple[_Setting, _Setting, _Setting]:
+        """The three durations with the settings they came from (§2.5); ``""`` names the default.
+
+        The first source set wins, and later ones are not read (``or``), as before. Negative values are
+        refused here; each STS call's range is checked by ``build_plan`` on the duration actually sent
+        (a chained role's is capped at 1h first).
+        """
         opts, env = self.options, self.env
-        assume = opts.duration or opts.assume_role_ttl or _env_duration(env, "AWS_ASSUME_ROLE_TTL")
-        if assume is None and duration_seconds:
-            try:
-                assume = timedelta(seconds=int(duration_seconds))
-            except (ValueError, OverflowError) as e:
-                reason = f"not a whole number: {duration_seconds!r}"
-                raise InvalidProfileValueError(name, "duration_seconds", reason) from e
+        assume = (
+            _flag(opts.duration, "--duration")
+            or _flag(opts.assume_role_ttl, "--assume-role-ttl")
+            or _env_duration(env, "AWS_ASSUME_ROLE_TTL")
+            or _seconds(name, duration_seconds)
+        )
         session = (
-            opts.duration
-            or opts.session_ttl
+            _flag(opts.duration, "--duration")
+            or _flag(opts.session_ttl, "--session-ttl")
             or _env_duration(env, "AWS_SESSION_TOKEN_TTL", "AWS_SESSION_TTL")
         )
         chained = (
-            opts.duration
-            or opts.session_ttl
+            _flag(opts.duration, "--duration")
+            or _flag(opts.session_ttl, "--session-ttl")
             or _env_duration(env, "AWS_CHAINED_SESSION_TOKEN_TTL", "AWS_SESSION_TTL")
         )
         return (
-            assume or DEFAULT_ASSUME_ROLE_DURATION,
-            session or DEFAULT_SESSION_TOKEN_DURATION,
-            chained or DEFAULT_CHAINED_SESSION_TOKEN_DURATION,
+            assume or (DEFAULT_ASSUME_ROLE_DURATION, ""),
+            session or (DEFAULT_SESSION_TOKEN_DURATION, ""),
+            chained or (DEFAULT_CHAINED_SESSION_TOKEN_DURATION, ""),
         )
 
 
@@ -239,4 +303,4 @@ def resolve_profile(
 ) -> ProfileConfig:
     """Resolve ``name`` and its whole source chain; raise on loops and missing sources."""
     resolver = _Resolver(config, env or {}, options or ResolveOptions(), name, stored)
-    return resolver.resolve(name, ())
+    return resolver.resolve(name)

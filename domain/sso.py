@@ -9,7 +9,10 @@ reads the item. Secrets never appear in ``repr``.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -28,6 +31,17 @@ REFRESH_WINDOW = timedelta(minutes=15)
 
 OPENING_BROWSER = "Opening the SSO authorization page in your default browser (use Ctrl-C to abort)"
 OPEN_IN_BROWSER = "Open the SSO authorization page in a browser (use Ctrl-C to abort)"
+# AWS's new verification page (https://<region>.signin.aws/platform/authorize?...) no longer carries the
+# user code in its URL, so the device flow always prints it (ByteNess#440), in the AWS CLI's words.
+ENTER_CODE = "Then enter the code: "
+
+# The authorization code flow with PKCE (RFC 7636), the default sign-in as in the AWS CLI and the
+# maintained fork (ByteNess#359): the browser comes back to a listener on 127.0.0.1 (AWS only accepts
+# that host for public clients), so the code never has to be typed or compared by the user.
+CALLBACK_PATH = "/oauth/callback"
+AUTHORIZATION_CODE_GRANTS = ("authorization_code", "refresh_token")
+DEFAULT_SCOPES = ("sso:account:access",)  # the AWS CLI's default sso_registration_scopes
+DEFAULT_AUTHORIZATION_TIMEOUT = timedelta(minutes=5)  # waiting for the browser (AWS_VAULT_SSO_TIMEOUT)
 
 _GO_ZERO_YEAR = 1
 
@@ -185,3 +199,14 @@ def oidc_item(start_url: str, cached: CachedOidcToken) -> Item:
 def role_expiration(epoch_milliseconds: int) -> datetime:
     """GetRoleCredentials gives its expiration in epoch milliseconds (§2.7.6)."""
     return datetime.fromtimestamp(epoch_milliseconds / 1000, UTC)
+
+
+def code_challenge(verifier: str) -> str:
+    """PKCE's ``S256`` challenge: base64url(SHA-256(verifier)) without padding (RFC 7636 §4.2)."""
+    digest = hashlib.sha256(verifier.encode("ascii")).digest()
+    return base64.urlsafe_b64encode(digest).decode("ascii").rstrip("=")
+
+
+def in_ssh_session(env: Mapping[str, str]) -> bool:
+    """Signed in over SSH: a browser here could not reach this machine's 127.0.0.1 (ByteNess#359)."""
+    return bool(env.get("SSH_CONNECTION") or env.get("SSH_TTY"))

@@ -69,6 +69,16 @@ def _constant(value: Any) -> Callable[[], Any]:
     return lambda: value
 
 
+def _options(duration: timedelta | None, region: str) -> Any:
+    from aws_vault.domain.role_chain import ResolveOptions
+
+    return ResolveOptions(region=region, duration=duration)
+
+
+def _vault_credentials(c: Any) -> VaultCredentials:
+    return VaultCredentials(c.access_key_id, c.secret_access_key, c.session_token or None, c.expiration)
+
+
 class Vault:
     """aws-vault as a library; build one with ``Vault.from_env()``."""
 
@@ -112,19 +122,49 @@ class Vault:
         return self._wiring.settings
 
     def credentials(
-        self, profile: str, *, mfa_token: str | None = None, min_ttl: timedelta | None = None
+        self,
+        profile: str,
+        *,
+        mfa_token: str | None = None,
+        min_ttl: timedelta | None = None,
+        duration: timedelta | None = None,
+        region: str = "",
     ) -> VaultCredentials:
         """Credentials for ``profile`` through the pipeline and the shared session cache.
 
-        ``min_ttl`` overrides ``AWS_MIN_TTL`` for this call. Raises ``aws_vault.errors.AwsVaultError``.
+        ``min_ttl`` overrides ``AWS_MIN_TTL`` for this call; ``duration`` and ``region`` are ``exec``'s
+        ``--duration`` and ``--region``. Raises ``aws_vault.errors.AwsVaultError``.
         """
         from aws_vault.application.use_cases.get_credentials import CredentialsRequest
 
         with self._lock:
             use_case = self._wiring.get_credentials(mfa_token or "", min_ttl=min_ttl)
-            resolved = use_case(CredentialsRequest(profile))
-        c = resolved.credentials
-        return VaultCredentials(c.access_key_id, c.secret_access_key, c.session_token or None, c.expiration)
+            resolved = use_case(CredentialsRequest(profile, _options(duration, region)))
+        return _vault_credentials(resolved.credentials)
+
+    def role_credentials(
+        self,
+        profile: str,
+        role_arn: str,
+        *,
+        mfa_token: str | None = None,
+        min_ttl: timedelta | None = None,
+        duration: timedelta | None = None,
+        region: str = "",
+    ) -> VaultCredentials:
+        """``role_arn`` assumed with ``profile``'s credentials: no MFA, tags or external id, not cached
+        (the ECS server's ``/role-arn/<ARN>`` route, reference §6.1). Raises ``AwsVaultError``."""
+        from aws_vault.application.use_cases.assume_role_arn import AssumeRoleFromProfile
+        from aws_vault.application.use_cases.get_credentials import CredentialsRequest
+
+        with self._lock:
+            use_case = AssumeRoleFromProfile(self._wiring.get_credentials(mfa_token or "", min_ttl=min_ttl))
+            resolved = use_case(CredentialsRequest(profile, _options(duration, region)), role_arn)
+        return _vault_credentials(resolved.credentials)
+
+    def now(self) -> datetime:
+        """The time by the vault's clock (``clock=`` in ``from_env``): what expiry is judged by."""
+        return self._wiring.clock.now()
 
     def region(self, profile: str) -> str:
         """The region the profile's chain resolves to (``""`` when none is set)."""

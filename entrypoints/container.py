@@ -25,7 +25,8 @@ from aws_vault.entrypoints.wiring import PORTS, PROMPTS, STORES, Wiring, prompt_
 
 
 class Container(containers.DynamicContainer):
-    """One provider per port (``PORTS``), plus ``settings``, ``env``, ``sso_use_stdout`` and ``wiring``.
+    """One provider per port (``PORTS``), plus ``settings``, ``env``, ``sso_use_stdout``, ``sso_device_code``
+    and ``wiring``.
 
     ``settings`` defaults to ``Settings.build(env)``: the ``AWS_VAULT_*`` variables count. Port
     providers are singletons; ``configure()`` replaces settings/env and forgets what was built.
@@ -38,6 +39,7 @@ class Container(containers.DynamicContainer):
             providers.Singleton(Settings.build, self.env) if settings is None else providers.Object(settings)
         )
         self.sso_use_stdout = providers.Object(False)  # exec/export/login --stdout (AWS_VAULT_STDOUT)
+        self.sso_device_code = providers.Object(False)  # exec/export/login --device-code (AWS_VAULT_DEVICE_CODE)
         named: dict[str, Any] = {"settings": self.settings, "env": self.env}
         for name, spec in PORTS.items():
             deps = [named[d.removeprefix("~")] for d in spec.deps]
@@ -62,6 +64,7 @@ class Container(containers.DynamicContainer):
             self.env,
             providers.Dict({name: named[name].provider for name in PORTS}),
             sso_use_stdout=self.sso_use_stdout,
+            sso_device_code=self.sso_device_code,
         )
 
     def configure(self, settings: Settings, env: Mapping[str, str]) -> None:

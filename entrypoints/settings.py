@@ -146,6 +146,14 @@ def parse_go_bool(value: str, where: str) -> bool:
     raise UsageError(f'{where}: expected true or false, got "{value}"')
 
 
+def _positive(env: Mapping[str, str], name: str) -> timedelta:
+    """A Go duration from ``env[name]`` that must be longer than zero."""
+    value = parse_duration(env[name], where=name)
+    if value <= timedelta(0):
+        raise UsageError(f"{name} must be longer than 0s, got {env[name]!r}")
+    return value
+
+
 def expand_home(path: str, env: Mapping[str, str]) -> str:
     if path == "~" or path.startswith("~/"):
         home = env.get("HOME") or os.path.expanduser("~")
@@ -191,10 +199,10 @@ class Settings(Record):
 
         process_timeout = timedelta(minutes=2)  # credential_process, mfa_process, web identity commands
         if env.get("AWS_VAULT_PROCESS_TIMEOUT"):
-            process_timeout = parse_duration(env["AWS_VAULT_PROCESS_TIMEOUT"], where="AWS_VAULT_PROCESS_TIMEOUT")
+            process_timeout = _positive(env, "AWS_VAULT_PROCESS_TIMEOUT")
         lock_timeout = timedelta(minutes=5)
         if env.get("AWS_VAULT_LOCK_TIMEOUT"):
-            lock_timeout = parse_duration(env["AWS_VAULT_LOCK_TIMEOUT"], where="AWS_VAULT_LOCK_TIMEOUT")
+            lock_timeout = _positive(env, "AWS_VAULT_LOCK_TIMEOUT")
         sso_timeout = timedelta(minutes=5)
         if env.get("AWS_VAULT_SSO_TIMEOUT"):
             sso_timeout = parse_duration(env["AWS_VAULT_SSO_TIMEOUT"], where="AWS_VAULT_SSO_TIMEOUT")

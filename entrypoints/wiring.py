@@ -69,7 +69,13 @@ def file_passphrase(settings: Settings, terminal: Terminal) -> Callable[[], str]
 def _file(settings: Settings, env: Mapping[str, str], terminal: Terminal, locks: Locks) -> SecretStore:
     from aws_vault.adapters.stores.file_store import FileSecretStore
 
-    return FileSecretStore(settings.file_dir, file_passphrase(settings, terminal), lock=locks.hold)
+    return FileSecretStore(
+        settings.file_dir, file_passphrase(settings, terminal), lock=locks.hold, warn=_warn_on_stderr
+    )
+
+
+def _warn_on_stderr(message: str) -> None:
+    sys.stderr.write(f"aws-vault: warning: {message}\n")
 
 
 def _secret_service(settings: Settings, env: Mapping[str, str], terminal: Terminal, locks: Locks) -> SecretStore:
@@ -215,6 +221,14 @@ def _process_runner() -> Any:
     return OsProcessRunner()
 
 
+def _subprocess_runner() -> Any:
+    # exec --ecs-server/--ec2-server: the server lives in this process, so the command runs as a
+    # sub-process (signals forwarded, its exit status passed on) instead of replacing it (§2.9 step 7).
+    from aws_vault.adapters.process_runner import OsProcessRunner
+
+    return OsProcessRunner(use_execve=False)
+
+
 def _commands(settings: Settings, env: Mapping[str, str]) -> Any:
     from aws_vault.adapters.commands import ShellCommands
 
@@ -231,6 +245,12 @@ def _sso_portal(env: Mapping[str, str]) -> Any:
     from aws_vault.adapters.sso.boto3_sso import Boto3SsoPortal
 
     return Boto3SsoPortal(env=env)
+
+
+def _callback_listener() -> Any:
+    from aws_vault.adapters.sso.callback_listener import HttpCallbackListener
+
+    return HttpCallbackListener()
 
 
 def _browser(env: Mapping[str, str]) -> Any:
@@ -329,8 +349,10 @@ PORTS: dict[str, Port] = {
     "config_source": Port(_config_source, "settings"),
     "mfa_prompt": Port(_mfa_prompt, "settings", "env", "terminal"),
     "process_runner": Port(_process_runner),
+    "subprocess_runner": Port(_subprocess_runner),
     "commands": Port(_commands, "settings", "env"),
     "browser": Port(_browser, "env"),
+    "callback_listener": Port(_callback_listener),
     "console": Port(_console),
     "console_signin": Port(_console_signin),
     "reminders": Port(_reminders, "env"),
@@ -363,10 +385,12 @@ class Wiring:
         ports: Mapping[str, Callable[[], Any]] | None = None,
         *,
         sso_use_stdout: bool = False,
+        sso_device_code: bool = False,
     ) -> None:
         self.settings = settings
         self.env = env
         self.sso_use_stdout = sso_use_stdout  # exec/export/login --stdout (AWS_VAULT_STDOUT)
+        self.sso_device_code = sso_device_code  # exec/export/login --device-code (AWS_VAULT_DEVICE_CODE)
         self._given = dict(ports or {})  # name -> zero-argument provider (the container's, or overrides)
         self._built: dict[str, Any] = {}
         self._container: Container | None = None
@@ -449,6 +473,7 @@ class Wiring:
 
         def sso(step: Any) -> Any:
             from aws_vault.application.sso import SsoSource
+            from aws_vault.domain.sso import in_ssh_session
 
             source = SsoSource(
                 oidc=self.port("sso_oidc"),
@@ -459,6 +484,10 @@ class Wiring:
                 clock=self.clock,
                 bus=self.bus,
                 use_stdout=self.sso_use_stdout,
+                listener=self.deferred("callback_listener"),
+                device_code=self.sso_device_code or in_ssh_session(self.env),
+                authorization_timeout=self.settings.sso_timeout,
+                locks=self.deferred("locks"),
             )
             return source(step)
 

@@ -4,7 +4,13 @@ moto has neither service (reference test-components.md §5), so this small ``Thr
 127.0.0.1 answers the four calls aws-vault makes, with the paths and shapes of botocore's service models:
 
 * ``POST /client/register`` (RegisterClient), ``POST /device_authorization`` (StartDeviceAuthorization),
-  ``POST /token`` (CreateToken, device code and refresh_token grants);
+  ``POST /token`` (CreateToken, device code, refresh_token and authorization_code grants);
+* ``GET /authorize?response_type=code&client_id=&redirect_uri=&state=&code_challenge=&...`` (the page the
+  browser opens in the authorization code flow): as a user who clicks Allow, a 302 to ``redirect_uri`` with
+  ``code`` and ``state``; with ``deny`` set, a 302 with ``error``/``error_description`` and ``state``. The
+  client must have been registered for the ``authorization_code`` grant with exactly that redirect URI;
+  the code is single use, and CreateToken redeems it only with the same client and redirect URI and a
+  ``codeVerifier`` whose S256 hash is the ``code_challenge`` (RFC 7636 §4.6);
 * ``GET /federation/credentials?role_name=&account_id=`` with ``x-amz-sso_bearer_token`` (GetRoleCredentials),
   whose ``expiration`` is in epoch **milliseconds**.
 
@@ -13,11 +19,13 @@ how botocore finds the code. Point clients at it with ``endpoint_url=server.url`
 ``AWS_ENDPOINT_URL_SSO``/``AWS_ENDPOINT_URL_SSO_OIDC``. Scripting (set attributes before the calls):
 ``pending``/``slow_down`` answers per device code before success, ``expire_device_codes``,
 ``refresh_tokens`` (default: only for clients registered with scopes), ``unauthorized`` access tokens,
-lifetimes. ``requests`` records every call (``ops()`` lists their operation names).
+``deny``, lifetimes. ``requests`` records every call (``ops()`` lists their operation names).
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import itertools
 import json
 import threading
@@ -26,7 +34,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 from tests.local_http import LocalHttpServer
 
@@ -34,9 +42,11 @@ OPS = {
     ("POST", "/client/register"): "RegisterClient",
     ("POST", "/device_authorization"): "StartDeviceAuthorization",
     ("POST", "/token"): "CreateToken",
+    ("GET", "/authorize"): "Authorize",
     ("GET", "/federation/credentials"): "GetRoleCredentials",
 }
 DEVICE_CODE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
+AUTHORIZATION_CODE_GRANT = "authorization_code"
 
 
 @dataclass(frozen=True)
@@ -65,6 +75,19 @@ class _Failure(Exception):
         self.body = body
 
 
+@dataclass
+class _Code:
+    client_id: str
+    redirect_uri: str
+    challenge: str
+    redeemed: bool = False
+
+
+def s256(verifier: str) -> str:
+    """PKCE's S256 transform, computed here independently of the code under test."""
+    return base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).decode().rstrip("=")
+
+
 def _oauth_error(code: str, error: str, description: str) -> _Failure:
     return _Failure(400, code, {"error": error, "error_description": description})
 
@@ -82,10 +105,13 @@ class FakeSsoServer(LocalHttpServer):
     client_expires_in: int = 90 * 24 * 3600
     role_expires_in: int = 3600
     unauthorized: set[str] = field(default_factory=set)  # access tokens GetRoleCredentials answers 401 for
+    deny: tuple[str, str] | None = None  # the authorize page refuses: (error, error_description)
     # State
     requests: list[Recorded] = field(default_factory=list)
     clients: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)  # id -> (secret, scopes)
     devices: dict[str, _Device] = field(default_factory=dict)
+    registrations: dict[str, dict[str, Any]] = field(default_factory=dict)  # client id -> RegisterClient body
+    codes: dict[str, _Code] = field(default_factory=dict)
     access_tokens: dict[str, str] = field(default_factory=dict)  # token -> client id
     refresh: dict[str, str] = field(default_factory=dict)  # live refresh token -> client id
     issued: list[tuple[str, str]] = field(default_factory=list)  # (account id, role name) per credentials
@@ -131,10 +157,21 @@ class FakeSsoServer(LocalHttpServer):
         record = Recorded(op, h.command, parts.path, query, {k.lower(): v for k, v in h.headers.items()}, body)
         with self._lock:
             self.requests.append(record)
+            location = ""
             try:
-                status, answer, code = 200, self._answer(record), ""
+                if record.op == "Authorize":
+                    status, answer, code = 302, {}, ""
+                    location = self._authorize(record.query)
+                else:
+                    status, answer, code = 200, self._answer(record), ""
             except _Failure as f:
                 status, answer, code = f.status, f.body, f.code
+        if status == 302:
+            h.send_response(302)
+            h.send_header("Location", location)
+            h.send_header("Content-Length", "0")
+            h.end_headers()
+            return
         payload = json.dumps(answer).encode()
         h.send_response(status)
         h.send_header("Content-Type", "application/json")
@@ -165,9 +202,18 @@ class FakeSsoServer(LocalHttpServer):
     def _register(self, body: dict[str, Any]) -> dict[str, Any]:
         if body.get("clientType") != "public" or not body.get("clientName"):
             raise _oauth_error("InvalidRequestException", "invalid_request", "clientName and clientType are required")
+        grants = body.get("grantTypes") or []
+        if AUTHORIZATION_CODE_GRANT in grants:
+            uris = body.get("redirectUris") or []
+            # Identity Center takes only loopback redirects for public clients, and wants the issuer.
+            if not uris or not all(str(u).startswith("http://127.0.0.1:") for u in uris) or not body.get("issuerUrl"):
+                raise _oauth_error(
+                    "InvalidRedirectUriException", "invalid_redirect_uri", "redirectUris must be http://127.0.0.1"
+                )
         n = next(self._ids)
         client_id, secret = f"client-{n}", f"client-secret-{n}"
         self.clients[client_id] = (secret, tuple(body.get("scopes") or ()))
+        self.registrations[client_id] = body
         now = int(time.time())
         return {
             "clientId": client_id,
@@ -208,6 +254,16 @@ class FakeSsoServer(LocalHttpServer):
                 )
             device.redeemed = True
             return self._issue(client_id)
+        if grant == AUTHORIZATION_CODE_GRANT:
+            issued = self.codes.get(str(body.get("code", "")))
+            if issued is None or issued.redeemed or issued.client_id != client_id:
+                raise _oauth_error("InvalidGrantException", "invalid_grant", "Invalid authorization code")
+            if body.get("redirectUri") != issued.redirect_uri:
+                raise _oauth_error("InvalidGrantException", "invalid_grant", "redirect_uri does not match")
+            if s256(str(body.get("codeVerifier", ""))) != issued.challenge:
+                raise _oauth_error("InvalidGrantException", "invalid_grant", "Invalid code verifier")
+            issued.redeemed = True
+            return self._issue(client_id)
         if grant == "refresh_token":
             old = str(body.get("refreshToken", ""))
             if self.refresh.get(old) != client_id:
@@ -226,6 +282,27 @@ class FakeSsoServer(LocalHttpServer):
             answer["refreshToken"] = f"refresh-token-{n}"
             self.refresh[answer["refreshToken"]] = client_id
         return answer
+
+    def _authorize(self, query: dict[str, str]) -> str:
+        """The authorize page: where the browser is sent back to (an error here is shown, never redirected)."""
+        client_id, redirect = query.get("client_id", ""), query.get("redirect_uri", "")
+        registration = self.registrations.get(client_id)
+        if registration is None or AUTHORIZATION_CODE_GRANT not in (registration.get("grantTypes") or []):
+            raise _oauth_error("InvalidClientException", "invalid_client", "Unknown client")
+        if redirect not in (registration.get("redirectUris") or []):
+            raise _oauth_error("InvalidRequestException", "invalid_request", "redirect_uri not registered")
+        if query.get("response_type") != "code" or query.get("code_challenge_method") != "S256":
+            raise _oauth_error("InvalidRequestException", "invalid_request", "response_type=code and S256 required")
+        if not query.get("code_challenge") or not query.get("state"):
+            raise _oauth_error("InvalidRequestException", "invalid_request", "code_challenge and state required")
+        if self.deny is not None:
+            error, description = self.deny
+            answer = {"error": error, "error_description": description, "state": query["state"]}
+        else:
+            code = f"authorization-code-{next(self._ids)}"
+            self.codes[code] = _Code(client_id, redirect, query["code_challenge"])
+            answer = {"code": code, "state": query["state"]}
+        return f"{redirect}?{urlencode(answer)}"
 
     def _role_credentials(self, r: Recorded) -> dict[str, Any]:
         token = r.headers.get("x-amz-sso_bearer_token", "")

@@ -207,18 +207,25 @@ class AwsConfigSource(ConfigSource):
 
     def _write(self, data: bytes) -> None:
         """Replace the file atomically (temp file in the same directory, then ``os.replace``)."""
-        from aws_vault.adapters.atomic_write import write_atomically  # only writers pay for it
+        # Only writers pay for these imports.
+        import re
+
+        from aws_vault.adapters.atomic_write import remove_stale_temps, temp_name, write_atomically
+        from aws_vault.adapters.fs import make_private_dirs
 
         # Write through a symlink (dotfile managers link ~/.aws/config) rather than replacing the link.
         target = os.path.realpath(self._path)
         directory = os.path.dirname(target) or "."
         try:
             if not os.path.isdir(directory):
-                os.makedirs(directory, mode=0o700, exist_ok=True)
+                make_private_dirs(directory)  # ~/.aws and any parent we create: 0700, whatever the umask
             try:
                 mode = os.stat(target).st_mode & 0o7777
             except FileNotFoundError:
                 mode = 0o600  # aws-vault creates the config file 0600 in a 0700 directory
-            write_atomically(target, data, mode, f".config.{os.urandom(6).hex()}.tmp")
+            # Temp files of writers killed mid-write: ``.config.<pid>-<16 hex>.tmp`` (formerly
+            # ``.config.<12 hex>.tmp``); a live writer's are spared (atomic_write.is_stale).
+            remove_stale_temps(directory, re.compile(r"\.config\.(?:(?P<pid>[0-9]{1,10})-)?[0-9a-f]{12,16}\.tmp"))
+            write_atomically(target, data, mode, temp_name(".config.", ".tmp"))
         except OSError as e:
             raise ConfigError(f"{self._path}: cannot write the AWS config file: {e.strerror or e}") from None

@@ -64,6 +64,11 @@ def describe(event: ev.Event, now: datetime) -> str:
         case ev.SsoDeviceAuthorizationStarted(start_url=url, expires_in=seconds, browser_opened=opened):
             browser = {None: "not opened (--stdout)", True: "opened", False: "failed to open"}[opened]
             return f"Created OIDC device code for {url} (expires in: {seconds}s), browser {browser}"
+        case ev.SsoAuthorizationCodeRequested(start_url=url, redirect_uri=redirect, browser_opened=opened):
+            browser = "opened" if opened else "failed to open"
+            return f"Authorization code flow for {url}: callback on {redirect}, browser {browser}"
+        case ev.SsoDeviceCodeFallback(start_url=url, reason=reason):
+            return f"Signing in to {url} with a device code instead: {reason}"
         case ev.SsoAuthorizationPending(interval=seconds, slowed_down=slowed):
             return f"SSO authorization pending{' (slow down)' if slowed else ''}, polling again in {seconds}s"
         case ev.OidcTokenStored(start_url=url, expires=expires, refreshable=refreshable):
@@ -79,6 +84,28 @@ def describe(event: ev.Event, now: datetime) -> str:
             return f"Removing OIDC token for {url}: {reason}"
         case ev.SsoRoleCredentialsObtained(account_id=account, role_name=role, masked_key_id=key, expires=expires):
             return f"Got credentials {key} for SSO role {role} (account: {account}), expires in {_expires_in(expires)}"
+        case ev.CredentialsServerStarted(server=server, url=url, profiles=profiles):
+            return f"{server} server listening on {url} for {', '.join(profiles) or 'no profile'}"
+        case ev.CredentialsServerStopped(server=server, url=url, requests=count):
+            return f"{server} server on {url} stopped after {count} requests"
+        case ev.HttpRequestServed(client=client, method=method, route=route, status=status, latency=latency):
+            # aws-vault's own request line (§6.1): http: <remote addr>: <status> <method> <url> (<elapsed>)
+            return f"http: {client}: {status} {method} {route} ({latency.total_seconds() * 1000:.2f}ms)"
+        case ev.HttpRequestRefused(client=client, method=method, route=route, status=status, reason=reason):
+            return f"http: {client}: {status} {method} {route} refused: {reason}"
+        case ev.ServerCredentialsFetched(
+            profile=profile, role_arn=arn, masked_key_id=key, expires=expires, renew_at=renew_at, renewal=renewal
+        ):
+            what = f"role {arn} via profile {profile}" if arn else f"profile {profile}"
+            verb = "renewed" if renewal else "fetched"
+            return (
+                f"{what}: {verb} credentials {key} to serve, expires in {_expires_in(expires)}, "
+                f"renewing in {_expires_in(renew_at)}"
+            )
+        case ev.ServerCredentialsFetchFailed(profile=profile, role_arn=arn, error=error, serving_previous=previous):
+            what = f"role {arn} via profile {profile}" if arn else f"profile {profile}"
+            still = "; still serving the credentials held" if previous else ""
+            return f"{what}: getting credentials to serve failed: {error}{still}"
     return type(event).__name__
 
 

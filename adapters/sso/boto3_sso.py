@@ -23,7 +23,13 @@ from aws_vault.domain.errors import (
     SsoUnauthorizedError,
 )
 from aws_vault.domain.plan import SsoTarget
-from aws_vault.domain.sso import ClientRegistration, DeviceAuthorization, OidcToken, role_expiration
+from aws_vault.domain.sso import (
+    AUTHORIZATION_CODE_GRANTS,
+    ClientRegistration,
+    DeviceAuthorization,
+    OidcToken,
+    role_expiration,
+)
 
 DEFAULT_REGION = "us-east-1"
 DEVICE_CODE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
@@ -118,10 +124,23 @@ def _token(op: str, response: Mapping[str, Any]) -> OidcToken:
 
 
 class Boto3SsoOidc(_SsoClients, SsoOidc):
-    def register_client(self, target: SsoTarget, client_name: str, scopes: tuple[str, ...]) -> ClientRegistration:
+    def register_client(
+        self,
+        target: SsoTarget,
+        client_name: str,
+        scopes: tuple[str, ...],
+        *,
+        redirect_uri: str = "",
+        issuer_url: str = "",
+    ) -> ClientRegistration:
         params: dict[str, Any] = {"clientName": client_name, "clientType": "public"}
         if scopes:
             params["scopes"] = list(scopes)
+        if redirect_uri:  # a client for the authorization code flow (ByteNess#359)
+            params["grantTypes"] = list(AUTHORIZATION_CODE_GRANTS)
+            params["redirectUris"] = [redirect_uri]
+            if issuer_url:
+                params["issuerUrl"] = issuer_url
         response = self._call("sso-oidc", "RegisterClient", target, params, [])
         client_id, secret = _fields("RegisterClient", response, "clientId", "clientSecret")
         expires = response.get("clientSecretExpiresAt") or 0
@@ -142,6 +161,20 @@ class Boto3SsoOidc(_SsoClients, SsoOidc):
             expires_in=int(response.get("expiresIn") or 0),
             interval=int(response.get("interval") or 0),
         )
+
+    def authorize_endpoint(self, target: SsoTarget) -> str:
+        """The endpoint the API calls use (botocore's regional default or the configured override)."""
+        return str(self._client("sso-oidc", target).meta.endpoint_url)
+
+    def exchange_code(
+        self, target: SsoTarget, client: ClientRegistration, code: str, redirect_uri: str, code_verifier: str
+    ) -> OidcToken:
+        params = {
+            "clientId": client.client_id, "clientSecret": client.client_secret, "grantType": "authorization_code",
+            "code": code, "redirectUri": redirect_uri, "codeVerifier": code_verifier,
+        }  # fmt: skip
+        response = self._call("sso-oidc", "CreateToken", target, params, [client.client_secret, code, code_verifier])
+        return _token("CreateToken", response)
 
     def create_token(self, target: SsoTarget, client: ClientRegistration, device_code: str) -> OidcToken:
         return self._grant(target, client, grantType=DEVICE_CODE_GRANT, deviceCode=device_code)

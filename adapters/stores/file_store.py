@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import stat
 import time
 from collections.abc import Callable, Iterator
 from datetime import datetime
@@ -22,7 +23,9 @@ if TYPE_CHECKING:
     from contextlib import AbstractContextManager
 
 # Our temp files: a '%' followed by non-hex never comes out of escape_key, so no key can collide.
+# ``.%tmp-<pid>-<16 hex>`` (before the pid was recorded: ``.%tmp-<16 hex>``); see atomic_write.is_stale.
 _TEMP_PREFIX = ".%tmp-"
+_TEMP_NAME = re.compile(r"\.%tmp-(?:(?P<pid>[0-9]{1,10})-)?[0-9a-f]{16}")
 _ESCAPED_BYTE = re.compile(rb"%([0-9A-Fa-f]{2})")
 _STARTED = time.monotonic()
 
@@ -74,8 +77,12 @@ class FileSecretStore(SecretStore):
         directory: str,
         passphrase: Callable[[], str],
         lock: Callable[[str], AbstractContextManager[None]] | None = None,
+        warn: Callable[[str], None] | None = None,
     ) -> None:
         self.directory = _expand(directory)
+        # Told once, when the store first finds its directory open to group/others' writes.
+        self._warn = warn
+        self._mode_checked = warn is None or os.name == "nt"  # Windows has no such mode bits
         self._ask_passphrase = passphrase
         # Writers take this lock (shared by every aws-vault process) so that the check "this passphrase
         # opens the items already here" and the write happen together: parallel first writers with
@@ -86,10 +93,12 @@ class FileSecretStore(SecretStore):
 
     def keys(self) -> list[str]:
         # Every entry counts, in file-name order, as in Go (reference §4.1); no directory means no keys.
+        self._check_directory_mode()
         return [unescape_filename(entry.name) for entry in self._entries()]
 
     def get(self, key: str) -> Item | None:
         path = self._path(key)
+        self._check_directory_mode()
         try:
             raw = _read(path)
         except FileNotFoundError:
@@ -108,6 +117,7 @@ class FileSecretStore(SecretStore):
 
     def set(self, item: Item) -> None:
         path = self._path(item.key)
+        self._check_directory_mode()
         passphrase = self._unlock()
         if not passphrase:
             # aws-vault accepts an empty passphrase (reference §4.1, aws-vault#828); we do not write with one.
@@ -138,6 +148,21 @@ class FileSecretStore(SecretStore):
         if name in ("", ".", "..") or "\0" in name:
             raise StoreError(f"file store: invalid key {key!r}")
         return os.path.join(self.directory, name)
+
+    def _check_directory_mode(self) -> None:
+        """Warn once if others can write the directory: they could replace or delete any item."""
+        if self._mode_checked:
+            return
+        try:
+            mode = os.stat(self.directory).st_mode
+        except OSError:
+            return  # not there yet: we create it 0700
+        self._mode_checked = True
+        if stat.S_ISDIR(mode) and mode & (stat.S_IWGRP | stat.S_IWOTH) and self._warn is not None:
+            self._warn(
+                f"{self.directory} is writable by group/others; they can replace or delete stored credentials "
+                f"(chmod go-w {self.directory})"
+            )
 
     def _unlock(self) -> str:
         if self._passphrase is None:
@@ -183,14 +208,18 @@ class FileSecretStore(SecretStore):
             raise WrongPassphraseError(self.directory)
 
     def _write_atomically(self, path: str, data: bytes) -> None:
-        try:
-            os.makedirs(self.directory, mode=0o700, exist_ok=True)
-        except OSError as e:
-            raise _io_error("create", self.directory, e) from e
-        from aws_vault.adapters.atomic_write import write_atomically  # writers only: reads stay cheap
+        # Writers only: reads stay cheap.
+        from aws_vault.adapters.atomic_write import remove_stale_temps, temp_name, write_atomically
+        from aws_vault.adapters.fs import make_private_dirs
 
         try:
-            write_atomically(path, data, 0o600, _TEMP_PREFIX + os.urandom(8).hex())
+            make_private_dirs(self.directory)  # ~/.awsvault too, and every parent of --file-dir a/b/c: 0700
+        except OSError as e:
+            raise _io_error("create", self.directory, e) from e
+        # Temp files of writers killed mid-write; a live writer's are spared (and we hold the store lock).
+        remove_stale_temps(self.directory, _TEMP_NAME)
+        try:
+            write_atomically(path, data, 0o600, temp_name(_TEMP_PREFIX))
         except OSError as e:
             raise _io_error("write", path, e) from e
         self._sync_directory()

@@ -82,16 +82,18 @@ class ExplainPlan:
     def __call__(self, request: CredentialsRequest, *, mfa_token_given: bool = False) -> dict[str, Any]:
         profile, plan = self.resolve(request)
         now = self.clock.now()
+        keys = self.cache.store.keys()  # once: a deep chain must not list the store per step
         cached: dict[int, datetime] = {}
         for index, step in enumerate(plan.steps):
             spec = step.cache
-            expires = self.cache.fresh_until(spec) if spec is not None else None
+            expires = self.cache.fresh_until(spec, keys) if spec is not None else None
             if expires is not None:
                 cached[index] = expires
         # The pipeline walks down from the target and stops at the first fresh cached step (§3.2).
         served_from = max(cached, default=None)
         steps: list[dict[str, Any]] = []
         mfa: list[dict[str, str]] = []
+        asked: set[str] = set()  # serials already in ``mfa``: one look-up per step, not a scan
         for index, step in enumerate(plan.steps):
             described = describe_step(step, self.env)
             described["cacheable"] = step.cache is not None
@@ -101,9 +103,10 @@ class ExplainPlan:
                 described["cached_until"] = cached[index].isoformat()
                 described["cached_for"] = format_duration(truncate_to_seconds(cached[index] - now))
             serial = getattr(step, "mfa_serial", "")
-            if described["runs"] and serial and serial not in [m["serial"] for m in mfa]:
+            if described["runs"] and serial and serial not in asked:
                 via = "flag" if mfa_token_given else "mfa_process" if getattr(step, "mfa_process", "") else "prompt"
                 mfa.append({"serial": serial, "via": via, "profile": step.profile})
+                asked.add(serial)
             steps.append(described)
         return {
             "profile": plan.profile,

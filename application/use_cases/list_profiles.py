@@ -25,17 +25,35 @@ class Listing(Record):
     """Store keys of cached SSO tokens (``oidc:<start URL>``), which are their labels (§1.5.1)."""
 
 
-def credentials_source(config: ConfigFile, name: str, stored: set[str]) -> str:
-    """The stored credentials a profile ends up using, walking ``source_profile`` (the seed's column)."""
-    seen: set[str] = set()
+def credentials_source(
+    config: ConfigFile, name: str, stored: set[str], memo: dict[str, str] | None = None
+) -> str:
+    """The stored credentials a profile ends up using, walking ``source_profile`` (the seed's column).
+
+    ``memo`` (profile -> answer) is shared across calls: every profile on a walk gets the walk's answer,
+    so the answers for a whole table cost one step per profile, however long and shared the chains.
+    """
+    memo = {} if memo is None else memo
+    path: list[str] = []
+    on_path: set[str] = set()
     current = name
-    while current and current not in seen:
+    found = ""
+    while current:
+        if current in memo:
+            found = memo[current]
+            break
         if current in stored:
-            return current
-        seen.add(current)
+            found = current
+            break
+        if current in on_path:
+            break  # a loop with no stored keys on it: nothing
+        path.append(current)
+        on_path.add(current)
         section = config.section(current)
         current = section.get("source_profile") if section is not None else ""
-    return ""
+    for profile in path:
+        memo[profile] = found
+    return found
 
 
 class ListProfiles:
@@ -50,14 +68,17 @@ class ListProfiles:
         stored = set(credential_names)
         sessions = self.cache.sessions()
         names = config.profile_names()
+        by_profile: dict[str, list[SessionKey]] = {}
+        for session in sessions:
+            by_profile.setdefault(session.profile, []).append(session)
+        memo: dict[str, str] = {}
         rows: list[ProfileRow] = []
         for name in names:
-            source = credentials_source(config, name, stored)
-            own = tuple(s for s in sessions if s.profile == name)
-            rows.append(ProfileRow(name, source, own))
+            source = credentials_source(config, name, stored, memo)
+            rows.append(ProfileRow(name, source, tuple(by_profile.get(name, ()))))
         for cred in credential_names:
             if config.section(cred) is None:
-                rows.append(ProfileRow("", cred, tuple(s for s in sessions if s.profile == cred)))
+                rows.append(ProfileRow("", cred, tuple(by_profile.get(cred, ()))))
         shown = set(names) | set(credential_names)
         # Sessions of profiles with neither a section nor stored keys get rows of their own (§1.5.1 step 4).
         rows += [ProfileRow("", "", (s,)) for s in sessions if s.profile not in shown]

@@ -38,7 +38,14 @@ class AddCredentials:
         self.locks = locks  # the config file's read-modify-write is one at a time across processes
 
     def check(self, profile: str) -> None:
-        """Refuse before prompting: keys on a profile with a source_profile are never used (§1.3 add)."""
+        """Refuse before prompting or writing anything: a name that is not one line of printable text, or
+        keys on a profile with a source_profile, which are never used (§1.3 add)."""
+        if not profile.strip():
+            raise UsageError("the profile name is empty")
+        if not all(c.isprintable() or c == " " for c in profile):
+            # Newlines, NUL, tabs, other control and invisible format characters: the name could not be a
+            # config section, and would show garbled (or as another name) in lists and prompts.
+            raise UsageError(f"invalid profile name {profile!r}: it contains control or non-printable characters")
         if classify_key(profile) != KeyKind.CREDENTIAL:
             # Such an item would be taken for a cached session or SSO token, and purged.
             raise UsageError(f"{profile!r} looks like a cached session or SSO token key; choose another profile name")

@@ -100,7 +100,7 @@ def candidates(words: list[str], env: Mapping[str, str], profile_names: list[str
         return [name for name in commands if name not in ("rm", "ls")] + _flags(parser)
     options = _flags(current)
     positionals = [w for w in words[words.index(command) + 1 :] if not w.startswith("-")]
-    if command in ("exec", "export", "add", "remove", "rm", "clear", "login", "rotate") and not positionals:
+    if command in ("exec", "export", "add", "remove", "rm", "clear", "login", "rotate", "serve") and not positionals:
         return profile_names + options
     return options
 

@@ -15,7 +15,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, cast
 
 from aws_vault import __version__ as VERSION
-from aws_vault.domain.durations import format_duration, parse_duration, truncate_to_seconds
+from aws_vault.domain.durations import format_duration, parse_setting, truncate_to_seconds
 from aws_vault.domain.errors import (
     AwsVaultError,
     BackendUnavailableError,
@@ -72,6 +72,7 @@ class Runtime:
         self.settings = Settings.build(env, flags)
         check_prompt(self.settings.prompt, env)  # aws-vault validates --prompt before any command (§1.2)
         self.sso_stdout = _sso_stdout(args, env)
+        self.sso_device_code = _sso_device_code(args, env)
         self._container = container
         self._wiring: Wiring | None = None
 
@@ -82,11 +83,14 @@ class Runtime:
             if self._container is not None:
                 self._container.configure(self.settings, self.env)
                 self._container.sso_use_stdout.override(self.sso_stdout)
+                self._container.sso_device_code.override(self.sso_device_code)
                 wiring = self._container.wiring()
             else:
                 from aws_vault.entrypoints.wiring import Wiring
 
-                wiring = Wiring(self.settings, self.env, sso_use_stdout=self.sso_stdout)
+                wiring = Wiring(
+                    self.settings, self.env, sso_use_stdout=self.sso_stdout, sso_device_code=self.sso_device_code
+                )
             if self.settings.debug:
                 sink = wiring.port("debug_sink")
                 wiring.bus.subscribe(sink)
@@ -99,18 +103,29 @@ class Runtime:
 
 
 def _sso_stdout(args: argparse.Namespace, env: Mapping[str, str]) -> bool:
-    """exec/export ``--stdout``, or the fork's ``AWS_VAULT_STDOUT`` (read as Go's strconv.ParseBool does)."""
-    flag = getattr(args, "stdout", None)
-    if flag is None:  # a command without the flag
+    """exec/export ``--stdout``, or the fork's ``AWS_VAULT_STDOUT``."""
+    return _bool_option(args, env, "stdout", "AWS_VAULT_STDOUT")
+
+
+def _sso_device_code(args: argparse.Namespace, env: Mapping[str, str]) -> bool:
+    """exec/export/login ``--device-code``, or ``AWS_VAULT_DEVICE_CODE``: sign in to SSO with the device flow."""
+    return _bool_option(args, env, "device_code", "AWS_VAULT_DEVICE_CODE")
+
+
+def _bool_option(args: argparse.Namespace, env: Mapping[str, str], flag_name: str, variable: str) -> bool:
+    """A boolean flag, else its variable read as Go's strconv.ParseBool does; ``False`` for a command
+    without the flag."""
+    flag = getattr(args, flag_name, None)
+    if flag is None:
         return False
-    value = env.get("AWS_VAULT_STDOUT", "")
+    value = env.get(variable, "")
     if flag or not value:
         return bool(flag)
-    return parse_go_bool(value, "AWS_VAULT_STDOUT")
+    return parse_go_bool(value, variable)
 
 
 def _duration(value: str | None, flag: str) -> timedelta | None:
-    return parse_duration(value, where=f"--{flag}") if value else None
+    return parse_setting(value, where=f"--{flag}") if value else None
 
 
 def _request(args: argparse.Namespace, profile: str) -> CredentialsRequest:
@@ -154,6 +169,10 @@ def cmd_exec(rt: Runtime) -> int:
     profile = args.profile or env.get("AWS_PROFILE", "")
     if not profile:
         raise UsageError("required argument 'profile' not provided, try --help")
+    if any(getattr(args, flag, False) for flag in ("ecs_server", "ec2_server", "ec2_link_local")):
+        from aws_vault.entrypoints.cli.serve_commands import exec_with_server
+
+        return exec_with_server(rt, profile)
     rt.wiring.watch_key_age()
     try:
         resolved = _resolve_credentials(rt, profile)
@@ -263,11 +282,11 @@ def cmd_list(rt: Runtime) -> int:
         sys.stdout.write("".join(f"{label}\n" for label in labels))
         return 0
     rows = [["Profile", "Credentials", "Sessions"], ["=======", "===========", "========"]]
-    any_sessions = bool(listing.sessions)
     for row in listing.rows:
-        # The seed's table: the credentials a profile uses, and its sessions' expiry times.
+        # The seed's table: the credentials a profile uses, and its sessions' expiry times; a profile
+        # without sessions shows a blank there, as the seed does (its Profile/Credentials cells use "-").
         sessions = ", ".join(str(s.expiry) for s in row.sessions)
-        rows.append([row.profile or "-", row.credentials or "-", sessions if any_sessions else "-"])
+        rows.append([row.profile or "-", row.credentials or "-", sessions])
     if getattr(args, "show_age", False):
         from aws_vault.application.key_age import key_added
 
@@ -406,6 +425,12 @@ def cmd_plan(rt: Runtime) -> int:
     return 0
 
 
+def cmd_serve(rt: Runtime) -> int:
+    from aws_vault.entrypoints.cli.serve_commands import cmd_serve as serve
+
+    return serve(rt)
+
+
 def _plural(count: int, noun: str) -> str:
     return f"{count} {noun}" + ("" if count == 1 else "s")
 
@@ -423,6 +448,7 @@ COMMANDS = {
     "ls": cmd_list,
     "clear": cmd_clear,
     "login": cmd_login,
+    "serve": cmd_serve,
 }
 
 
@@ -461,7 +487,9 @@ def quick_args(argv: list[str]) -> argparse.Namespace | None:
     """
     from types import SimpleNamespace
 
-    session = {"region": "", "duration": None, "no_session": False, "mfa_token": "", "stdout": False}
+    session = {
+        "region": "", "duration": None, "no_session": False, "mfa_token": "", "stdout": False, "device_code": False,
+    }  # fmt: skip
     profile = credential_process_profile(argv)
     if profile is not None:
         if argv[0] == "export":
@@ -500,14 +528,19 @@ def main(
         if quick is not None:
             args = quick
         else:
-            from aws_vault.entrypoints.cli.parser import APP_HELP, ParseError, build_parser, help_long
+            from aws_vault.entrypoints.cli.parser import (
+                APP_HELP,
+                ParseError,
+                build_parser,
+                help_long,
+                parse_command_line,
+            )
 
             parser = build_parser()
-            head, tail = _split_command(argv)
             try:
-                args = parser.parse_args(head)
+                args = parse_command_line(parser, argv)  # only exec takes a command after --
             except ParseError as e:
-                sys.stderr.write(f"aws-vault: error: {e}, try --help\n")
+                sys.stderr.write(f"aws-vault: error: {one_line(str(e))}, try --help\n")
                 return 1
             if args.version:
                 print(VERSION)
@@ -521,10 +554,6 @@ def main(
                     return main([*topic, "--help"], env)
                 sys.stdout.write(parser.format_help() if args.command else f"{APP_HELP}\n\n{parser.format_help()}")
                 return 0 if args.command else 1
-            if tail is not None:
-                if args.command != "exec":
-                    raise UsageError(f"unexpected arguments after --: {' '.join(tail)}")
-                args.cmd = [*args.cmd, *tail]
         command_name = args.command
         rt = Runtime(args, env, container)
         return COMMANDS[command_name](rt)
@@ -536,7 +565,7 @@ def main(
         # kingpin prints errors raised before a command's action without the command's name.
         unlabeled = isinstance(e, BackendUnavailableError | BackendChoiceError) or type(e).__name__ == "ParseError"
         label = f"{command_name}: " if command_name and not unlabeled else ""
-        sys.stderr.write(f"aws-vault: error: {label}{e}\n")
+        sys.stderr.write(f"aws-vault: error: {label}{one_line(str(e))}\n")
         return 1
     except OSError as e:  # stdout closed or full, a broken pipe: still one line, still exit 1
         label = f"{command_name}: " if command_name else ""
@@ -558,6 +587,14 @@ def _printable_ascii(text: str) -> bool:
     return text.isascii() and text.isprintable()
 
 
+def one_line(message: str) -> str:
+    """``message`` on one line: control characters it quotes from the user's input (a profile name or an
+    argument with a line break) are shown escaped, so an error is always exactly one line."""
+    if message.isprintable():
+        return message
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in message)
+
+
 def _is_utf8(text: str) -> bool:
     """Undecodable bytes reach Python as lone surrogates (PEP 383)."""
     try:
@@ -577,7 +614,7 @@ def _completion(argv: list[str]) -> int:
         return 0
     shell = flag.removeprefix("--completion-script-")
     if shell not in completion.SCRIPTS:
-        sys.stderr.write(f"aws-vault: error: unknown flag {flag}, try --help\n")
+        sys.stderr.write(f"aws-vault: error: unknown flag {one_line(flag)}, try --help\n")
         return 1
     sys.stdout.write(completion.SCRIPTS[shell])
     return 0

@@ -11,6 +11,7 @@ import argparse
 from typing import NoReturn
 
 from aws_vault.domain.errors import UsageError
+from aws_vault.entrypoints.cli import serve_commands
 
 APP_HELP = "A vault for securely storing and accessing AWS credentials in development environments."
 
@@ -84,6 +85,12 @@ def _sso_stdout_flag(p: argparse.ArgumentParser) -> None:
                         "($AWS_VAULT_STDOUT)")
 
 
+def _sso_device_code_flag(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--device-code", action="store_true",
+                   help="Sign in to SSO with a device code instead of the browser's redirect to 127.0.0.1 "
+                        "($AWS_VAULT_DEVICE_CODE)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = _Parser(add_help=False)
     _globals(common, suppress=True)
@@ -123,6 +130,8 @@ def build_parser() -> argparse.ArgumentParser:
                     help="v4 alias: expiration time for the assumed role ($AWS_ASSUME_ROLE_TTL)")
     ex.add_argument("-j", "--json", action="store_true", help="Output credentials in JSON for credential_process")
     _sso_stdout_flag(ex)
+    _sso_device_code_flag(ex)
+    serve_commands.add_exec_server_flags(ex)  # --ecs-server/--server, --ec2-server, --ec2-link-local, --lazy
     ex.add_argument("profile", nargs="?", default=None, help="Name of the profile ($AWS_PROFILE)")
     ex.add_argument("cmd", nargs="*", help="Command to execute, defaults to $SHELL")
 
@@ -132,6 +141,7 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("--format", default="env", choices=["env", "export-env", "json", "ini"],
                      help="Format to output credentials")
     _sso_stdout_flag(exp)
+    _sso_device_code_flag(exp)
     exp.add_argument("profile", help="Name of the profile")
 
     ro = sub.add_parser("rotate", parents=[common], help="Rotates credentials",
@@ -153,6 +163,7 @@ def build_parser() -> argparse.ArgumentParser:
     lg.add_argument("--path", default="", help="The AWS service you would like access, e.g. ec2/home")
     lg.add_argument("-s", "--stdout", action="store_true",
                     help="Print login URL to stdout instead of opening in default browser ($AWS_VAULT_STDOUT)")
+    _sso_device_code_flag(lg)
     lg.add_argument("profile", nargs="?", default=None,
                     help="Name of the profile ($AWS_PROFILE). If none given, credentials will be sourced from "
                          "env vars")
@@ -182,6 +193,8 @@ def build_parser() -> argparse.ArgumentParser:
                     help="As exec --mfa-token (the code is not used, only its presence)")
     pl.add_argument("profile", nargs="?", default=None, help="Name of the profile ($AWS_PROFILE)")
 
+    serve_commands.add_serve_parser(sub, common)
+
     hp = sub.add_parser("help", parents=[common], help="Show help")
     hp.add_argument("topic", nargs="*")
     return parser
@@ -193,6 +206,38 @@ def split_command(argv: list[str]) -> tuple[list[str], list[str] | None]:
         i = argv.index("--")
         return argv[:i], argv[i + 1 :]
     return argv, None
+
+
+def parse_command_line(parser: argparse.ArgumentParser, argv: list[str]) -> argparse.Namespace:
+    """``argv`` parsed; ``--`` ends the options. Raises ``ParseError``, or ``UsageError`` when only
+    ``exec`` could take what follows ``--``.
+
+    ``exec``'s command follows ``--`` (``exec p -- ls -la``, ``exec -- ls`` with the default profile);
+    for every other command the words after ``--`` are positional arguments that may look like
+    options (``add --env -- NAME``, ``add -- -dash``), as with any getopt-style tool.
+    """
+    head, tail = split_command(argv)
+    if tail is None:
+        return parser.parse_args(head)
+    whole_error: ParseError | None = None
+    try:
+        args = parser.parse_args(argv)
+        if args.command != "exec":
+            return args
+    except ParseError as e:
+        whole_error = e
+    try:
+        args = parser.parse_args(head)
+    except ParseError:
+        if whole_error is not None:
+            raise whole_error from None
+        raise
+    if args.command != "exec":
+        if whole_error is not None:
+            raise whole_error
+        raise UsageError(f"unexpected arguments after --: {' '.join(tail)}")
+    args.cmd = [*args.cmd, *tail]
+    return args
 
 
 def help_long(parser: argparse.ArgumentParser) -> str:

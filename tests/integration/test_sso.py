@@ -2,24 +2,34 @@
 
 from __future__ import annotations
 
+import re
 import socket
+import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
+from aws_vault.adapters.clock import SystemClock
 from aws_vault.adapters.sso.boto3_sso import Boto3SsoOidc, Boto3SsoPortal, choose_sso_endpoint
+from aws_vault.adapters.sso.callback_listener import HttpCallbackListener
 from aws_vault.application.bus import EventBus
-from aws_vault.application.sso import SsoSource
+from aws_vault.application.sso import SsoSource, authorize_url
 from aws_vault.domain.errors import (
+    SsoAuthorizationDeniedError,
     SsoAuthorizationPendingError,
+    SsoCallbackTimeoutError,
     SsoRequestError,
     SsoSlowDownError,
     SsoTokenRejectedError,
     SsoUnauthorizedError,
 )
 from aws_vault.domain.plan import SsoRoleCredentials, SsoTarget
-from aws_vault.domain.sso import ClientRegistration
+from aws_vault.domain.sso import ClientRegistration, code_challenge, oidc_key, oidc_token_from_json
+from tests import sso_browser
 from tests.fake_sso_server import DEVICE_CODE_GRANT, FakeSsoServer
 from tests.fakes.clock import FakeClock
 from tests.fakes.secret_store import FakeSecretStore
@@ -197,3 +207,127 @@ def test_sso_source_end_to_end_over_http(server: FakeSsoServer, target: SsoTarge
     assert browser.urls == [f"{server.url}/device?user_code=CODE-0002"]
     source(step)
     assert server.ops()[-2:] == ["GetRoleCredentials", "GetRoleCredentials"]  # the token came from the store
+
+
+# --- the authorization code flow with PKCE on the wire, with the real loopback listener (issue 13) -----------
+
+
+def test_the_authorization_code_flow_on_the_wire(server: FakeSsoServer, target: SsoTarget) -> None:
+    api = oidc()
+    redirect_uri = "http://127.0.0.1:50123/oauth/callback"
+    client = api.register_client(
+        target, "aws-vault", ("sso:account:access",), redirect_uri=redirect_uri, issuer_url=START
+    )
+    (register,) = server.requests
+    assert register.body == {
+        "clientName": "aws-vault", "clientType": "public", "scopes": ["sso:account:access"],
+        "grantTypes": ["authorization_code", "refresh_token"], "redirectUris": [redirect_uri], "issuerUrl": START,
+    }  # fmt: skip
+    assert api.authorize_endpoint(target) == server.url
+    verifier = "v" * 64
+    page = authorize_url(server.url, client.client_id, redirect_uri, "the-state", code_challenge(verifier), ("sso:account:access",))
+    status, location = _get(page)
+    assert status == 302 and location.startswith(f"{redirect_uri}?code=authorization-code-")
+    code = dict(parse_qsl(urlsplit(location).query))["code"]
+    with pytest.raises(SsoRequestError, match="InvalidGrantException: Invalid code verifier") as e:
+        api.exchange_code(target, client, code, redirect_uri, "w" * 64)
+    assert code not in str(e.value)
+    token = api.exchange_code(target, client, code, redirect_uri, verifier)
+    assert token.refresh_token and token.expires_in == 28800
+    create = server.calls("CreateToken")[-1]
+    assert create.body == {
+        "clientId": client.client_id, "clientSecret": client.client_secret, "grantType": "authorization_code",
+        "code": code, "redirectUri": redirect_uri, "codeVerifier": verifier,
+    }  # fmt: skip
+    with pytest.raises(SsoRequestError, match="InvalidGrantException: Invalid authorization code"):
+        api.exchange_code(target, client, code, redirect_uri, verifier)  # single use
+
+
+def test_the_authorize_endpoint_is_regional_or_the_oidc_override(server: FakeSsoServer) -> None:
+    assert oidc().authorize_endpoint(SsoTarget("eu-west-1")) == "https://oidc.eu-west-1.amazonaws.com"
+    api = Boto3SsoOidc(env={"AWS_ENDPOINT_URL_SSO_OIDC": server.url}, max_attempts=1)
+    assert api.authorize_endpoint(SsoTarget("eu-west-1")) == server.url
+
+
+def _get(url: str) -> tuple[int, str]:
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), _NoRedirect())
+    try:
+        with opener.open(url, timeout=5) as answer:
+            return answer.status, answer.headers.get("Location", "")
+    except urllib.error.HTTPError as e:
+        return e.code, e.headers.get("Location", "")
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: object, **kwargs: object) -> None:
+        return None
+
+
+class CodeFlow:
+    """``SsoSource`` over the botocore adapters, the fake server and the real listener on 127.0.0.1; the
+    browser is ``tests/sso_browser.py`` (a user clicking Allow), run when the source opens a page."""
+
+    def __init__(self, server: FakeSsoServer, *, timeout: float = 10, wrong_state_first: bool = False) -> None:
+        self.statuses: list[int] = []
+        self.store, self.console, self.events = FakeSecretStore(), FakeConsole(), []  # type: ignore[var-annotated]
+
+        def user(url: str) -> None:
+            if "/authorize?" in url:
+                self.statuses += sso_browser.follow(url, wrong_state_first=wrong_state_first)
+
+        self.browser = FakeBrowser(on_open=user)
+        bus = EventBus()
+        bus.subscribe(self.events.append)
+        self.source = SsoSource(
+            oidc(), portal(), self.browser, self.console, self.store, SystemClock(), bus,
+            listener=HttpCallbackListener(), authorization_timeout=timedelta(seconds=timeout),
+        )  # fmt: skip
+        self.step = SsoRoleCredentials("dev", START, "eu-west-1", "111111111111", "Admin", (), server.url)
+
+
+def test_the_code_flow_end_to_end_over_http(server: FakeSsoServer) -> None:
+    flow = CodeFlow(server)
+    creds = flow.source(flow.step)
+    assert creds.access_key_id == "ASIASSO000000001"
+    assert server.ops() == ["RegisterClient", "Authorize", "CreateToken", "GetRoleCredentials"]
+    assert flow.statuses == [200]
+    (page,) = flow.browser.urls
+    assert page.startswith(f"{server.url}/authorize?response_type=code&client_id=client-1&redirect_uri=http")
+    assert flow.console.notices == [f"Opening the SSO authorization page in your default browser (use Ctrl-C to abort)\n{page}"]
+    (authorize,) = server.calls("Authorize")
+    redirect_uri = authorize.query["redirect_uri"]
+    assert re.fullmatch(r"http://127\.0\.0\.1:\d+/oauth/callback", redirect_uri)
+    assert server.registrations["client-1"]["redirectUris"] == [redirect_uri]
+    assert server.calls("CreateToken")[0].body["redirectUri"] == redirect_uri
+    cached = oidc_token_from_json(flow.store.items[oidc_key(START)].data, oidc_key(START))
+    assert cached.token.refresh_token and cached.client is not None and cached.client.client_id == "client-1"
+    with socket.socket() as s, pytest.raises(OSError):
+        s.settimeout(2)
+        s.connect(("127.0.0.1", urlsplit(redirect_uri).port or 0))
+    flow.source(flow.step)  # the token came from the store
+    assert server.ops()[-2:] == ["GetRoleCredentials", "GetRoleCredentials"] and len(flow.browser.urls) == 1
+
+
+def test_a_wrong_state_gets_400_and_the_right_callback_still_signs_in(server: FakeSsoServer) -> None:
+    flow = CodeFlow(server, wrong_state_first=True)
+    assert flow.source(flow.step).access_key_id == "ASIASSO000000001"
+    assert flow.statuses == [400, 200]
+
+
+def test_a_denial_is_a_one_line_error(server: FakeSsoServer) -> None:
+    server.deny = ("access_denied", "The user\r\ndenied the request")
+    flow = CodeFlow(server)
+    with pytest.raises(SsoAuthorizationDeniedError) as e:
+        flow.source(flow.step)
+    assert str(e.value) == f"the SSO sign-in for {START} was not authorized: access_denied: The user denied the request"
+    assert flow.statuses == [200] and "CreateToken" not in server.ops() and flow.store.items == {}
+
+
+def test_no_callback_ends_in_a_timeout(server: FakeSsoServer) -> None:
+    flow = CodeFlow(server, timeout=0.5)
+    flow.browser.on_open = None  # the page opened; nobody signed in
+    start = time.monotonic()
+    with pytest.raises(SsoCallbackTimeoutError, match=r"did not come back from the browser within 500ms"):
+        flow.source(flow.step)
+    assert time.monotonic() - start < 5
+    assert server.ops() == ["RegisterClient"]

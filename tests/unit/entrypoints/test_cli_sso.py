@@ -1,10 +1,15 @@
-"""SSO profiles through the CLI in-process, with the SSO ports replaced by fakes through the container."""
+"""SSO profiles through the CLI in-process, with the SSO ports replaced by fakes through the container.
+
+The browser is a ``FakeBrowser`` whose user clicks Allow (``clicks_allow``): the authorization code flow,
+the default, runs against the fake OIDC service and the fake callback listener.
+"""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
 
@@ -19,10 +24,21 @@ from tests.fakes.clock import FakeClock
 from tests.fakes.config_source import FakeConfigSource
 from tests.fakes.prompts import FakeProcessRunner
 from tests.fakes.secret_store import FakeSecretStore
-from tests.fakes.sso import FakeBrowser, FakeConsole, FakeSsoOidc, FakeSsoPortal
+from tests.fakes.sso import (
+    FakeBrowser,
+    FakeCallbackListener,
+    FakeConsole,
+    FakeSsoOidc,
+    FakeSsoPortal,
+    clicks_allow,
+)
 
 START = "https://example.awsapps.com/start"
 OTHER = "https://other.awsapps.com/start"
+OPENING = "Opening the SSO authorization page in your default browser (use Ctrl-C to abort)"
+CODE_FLOW = ["RegisterClient", "ExchangeCode"]
+DEVICE_FLOW = ["RegisterClient", "StartDeviceAuthorization", "CreateToken"]
+DEVICE_URL = "https://device.sso.eu-west-1.amazonaws.com/?user_code=CODE-2"
 CONFIG = ConfigFile(
     "/fake/.aws/config",
     (
@@ -47,6 +63,7 @@ class World:
     browser: FakeBrowser
     console: FakeConsole
     runner: FakeProcessRunner
+    listener: FakeCallbackListener
 
     def cli(self, *argv: str, env: dict[str, str] | None = None) -> int:
         return main(list(argv), env={"HOME": "/nonexistent", **(env or {})}, container=self.container)
@@ -58,15 +75,18 @@ class World:
 @pytest.fixture
 def world() -> Iterator[World]:
     clock = FakeClock()
+    oidc = FakeSsoOidc(clock=clock)
+    listener = FakeCallbackListener(clock=clock)
     w = World(
         container=Container(),
         store=FakeSecretStore(),
         clock=clock,
-        oidc=FakeSsoOidc(clock=clock),
+        oidc=oidc,
         portal=FakeSsoPortal(clock=clock),
-        browser=FakeBrowser(),
+        browser=FakeBrowser(on_open=clicks_allow(oidc, listener)),
         console=FakeConsole(),
         runner=FakeProcessRunner(),
+        listener=listener,
     )
     c = w.container
     with (
@@ -78,6 +98,7 @@ def world() -> Iterator[World]:
         c.browser.override(w.browser),
         c.console.override(w.console),
         c.process_runner.override(w.runner),
+        c.callback_listener.override(w.listener),
     ):
         yield w
 
@@ -86,18 +107,20 @@ def test_export_signs_in_once_and_then_uses_the_cache(world: World, capsys: pyte
     assert world.cli("export", "--format=json", "dev") == 0
     out = json.loads(capsys.readouterr().out)
     assert out["AccessKeyId"] == "ASIASSOFAKE0001"
-    assert world.browser.urls == ["https://device.sso.eu-west-1.amazonaws.com/?user_code=CODE-2"]
-    assert world.console.notices[0].startswith("Opening the SSO authorization page in your default browser")
+    (page,) = world.browser.urls
+    assert page.startswith("https://oidc.eu-west-1.amazonaws.com/authorize?response_type=code&client_id=client-1&")
+    assert world.console.notices == [f"{OPENING}\n{page}"]
+    assert world.listener.redirects[0].answers == [200]
     assert world.cli("export", "--format=json", "dev") == 0
     assert json.loads(capsys.readouterr().out)["AccessKeyId"] == "ASIASSOFAKE0001"
-    assert len(world.oidc.calls) == 3 and len(world.portal.calls) == 1
+    assert world.oidc.ops == CODE_FLOW and len(world.portal.calls) == 1
     assert sorted(world.kinds(), key=str) == [KeyKind.OIDC_TOKEN, KeyKind.SESSION]
 
 
 def test_a_second_profile_with_the_same_start_url_reuses_the_token(world: World) -> None:
     assert world.cli("exec", "dev", "--", "true") == 0
     assert world.cli("exec", "ops", "--", "true") == 0
-    assert world.oidc.ops == ["RegisterClient", "StartDeviceAuthorization", "CreateToken"]
+    assert world.oidc.ops == CODE_FLOW
     assert [c.detail for c in world.portal.calls] == ["access-3", "access-3"]
     env = world.runner.calls[1].env
     assert env["AWS_ACCESS_KEY_ID"] == "ASIASSOFAKE0002" and env["AWS_VAULT"] == "ops"
@@ -116,10 +139,10 @@ def test_stdout_prints_the_link_instead_of_opening_a_browser(
     world: World, capsys: pytest.CaptureFixture[str], argv: list[str], env: dict[str, str]
 ) -> None:
     assert world.cli(*argv, env=env) == 0
-    assert world.browser.urls == []
+    assert world.browser.urls == [] and world.listener.redirects == []
+    assert world.oidc.ops == DEVICE_FLOW
     assert world.console.notices == [
-        "Open the SSO authorization page in a browser (use Ctrl-C to abort)\n"
-        "https://device.sso.eu-west-1.amazonaws.com/?user_code=CODE-2"
+        f"Open the SSO authorization page in a browser (use Ctrl-C to abort)\n{DEVICE_URL}\nThen enter the code: CODE-2"
     ]
     assert "Open the SSO" not in capsys.readouterr().out
 
@@ -171,8 +194,89 @@ def test_a_missing_sso_key_is_a_one_line_error(world: World, capsys: pytest.Capt
 
 def test_sso_failures_name_the_call_and_the_code(world: World, capsys: pytest.CaptureFixture[str]) -> None:
     world.oidc.fail_with = SsoRequestError("CreateToken", "ExpiredTokenException", "Device code has expired")
-    assert world.cli("export", "dev") == 1
+    assert world.cli("export", "--device-code", "dev") == 1
     assert capsys.readouterr().err == (
         "aws-vault: error: export: Failed to get credentials for dev: "
         "CreateToken: ExpiredTokenException: Device code has expired\n"
     )
+
+
+# --- the authorization code flow and its fallbacks (issue 13) -----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("argv", "env"),
+    [
+        (["export", "--device-code", "dev"], {}),
+        (["exec", "--device-code", "dev", "--", "true"], {}),
+        (["export", "dev"], {"AWS_VAULT_DEVICE_CODE": "true"}),
+        (["exec", "dev", "--", "true"], {"AWS_VAULT_DEVICE_CODE": "1"}),
+        (["export", "dev"], {"SSH_CONNECTION": "10.0.0.1 50000 10.0.0.2 22"}),
+        (["exec", "dev", "--", "true"], {"SSH_TTY": "/dev/pts/3"}),
+    ],
+    ids=["export-flag", "exec-flag", "export-env", "exec-env", "ssh-connection", "ssh-tty"],
+)
+def test_device_code_and_ssh_sessions_use_the_device_flow(
+    world: World, argv: list[str], env: dict[str, str]
+) -> None:
+    assert world.cli(*argv, env=env) == 0
+    assert world.oidc.ops == DEVICE_FLOW and world.listener.redirects == []
+    assert world.browser.urls == [DEVICE_URL]  # the device page still opens in the browser
+    assert world.console.notices == [f"{OPENING}\n{DEVICE_URL}\nThen enter the code: CODE-2"]
+
+
+def test_aws_vault_device_code_false_keeps_the_code_flow(world: World) -> None:
+    assert world.cli("export", "dev", env={"AWS_VAULT_DEVICE_CODE": "false"}) == 0
+    assert world.oidc.ops == CODE_FLOW
+
+
+def test_a_bad_aws_vault_device_code_is_an_error(world: World, capsys: pytest.CaptureFixture[str]) -> None:
+    assert world.cli("export", "dev", env={"AWS_VAULT_DEVICE_CODE": "sometimes"}) == 1
+    assert capsys.readouterr().err == (
+        'aws-vault: error: export: AWS_VAULT_DEVICE_CODE: expected true or false, got "sometimes"\n'
+    )
+
+
+def test_no_browser_falls_back_to_the_device_flow(world: World) -> None:
+    world.browser.opens = False
+    assert world.cli("export", "dev") == 0
+    assert world.oidc.ops == ["RegisterClient", *DEVICE_FLOW]
+    assert world.console.notices[0].startswith("Open the SSO authorization page in a browser (use Ctrl-C to abort)\n")
+    assert world.console.notices[0].endswith("\nThen enter the code: CODE-3")
+
+
+def test_a_denied_sign_in_is_a_one_line_error(world: World, capsys: pytest.CaptureFixture[str]) -> None:
+    world.oidc.deny = ("access_denied", "The user denied\nthe request")
+    assert world.cli("export", "dev") == 1
+    assert capsys.readouterr().err == (
+        f"aws-vault: error: export: Failed to get credentials for dev: the SSO sign-in for {START} was not "
+        "authorized: access_denied: The user denied the request\n"
+    )
+    assert oidc_key(START) not in world.store.items
+
+
+def test_the_wait_for_the_browser_ends_with_a_clear_error(world: World, capsys: pytest.CaptureFixture[str]) -> None:
+    world.browser.on_open = None  # nobody signs in
+    start = world.clock.now()
+    assert world.cli("export", "dev", env={"AWS_VAULT_SSO_TIMEOUT": "90s"}) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(
+        f"aws-vault: error: export: Failed to get credentials for dev: the SSO sign-in for {START} did not come "
+        "back from the browser within 1m30s"
+    )
+    assert "--device-code" in err and err.count("\n") == 1
+    assert world.clock.now() - start == timedelta(seconds=90)
+
+
+def test_a_bad_sso_timeout_is_an_error(world: World, capsys: pytest.CaptureFixture[str]) -> None:
+    assert world.cli("export", "dev", env={"AWS_VAULT_SSO_TIMEOUT": "soon"}) == 1
+    assert "AWS_VAULT_SSO_TIMEOUT" in capsys.readouterr().err
+    assert world.oidc.calls == []
+
+
+def test_debug_logs_the_flow_without_its_secrets(world: World, capsys: pytest.CaptureFixture[str]) -> None:
+    assert world.cli("export", "--debug", "dev") == 0
+    err = capsys.readouterr().err
+    assert "Authorization code flow for https://example.awsapps.com/start: callback on http://127.0.0.1:49152" in err
+    state = world.listener.redirects[0].state
+    assert state not in err and "code-2" not in err and "access-3" not in err

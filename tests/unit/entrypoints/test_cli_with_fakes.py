@@ -161,16 +161,17 @@ def test_list_prints_the_seed_table(world: World, capsys: pytest.CaptureFixture[
     )
 
 
-def test_list_without_sessions_shows_dashes_and_orphan_credentials(
+def test_list_without_sessions_leaves_the_sessions_column_blank(
     world: World, capsys: pytest.CaptureFixture[str]
 ) -> None:
     world.store_keys("home")
     world.store_keys("orphan")
     assert world.cli("list") == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[2].split() == ["home", "home", "-"]
-    assert lines[3].split() == ["work", "-", "-"]
-    assert lines[-1].split() == ["-", "orphan", "-"]
+    # The seed's table: "-" for a missing profile or credential, a blank for no sessions.
+    assert lines[2] == "home                     home                                              "
+    assert lines[3].split() == ["work", "-"]
+    assert lines[-1].split() == ["-", "orphan"]
 
 
 def test_list_filters(world: World, capsys: pytest.CaptureFixture[str]) -> None:
@@ -308,7 +309,7 @@ def test_exec_json_is_credential_process_output(world: World, capsys: pytest.Cap
         (["list", "--prompt=carrier-pigeon"], {"PATH": "/nonexistent"},
          "aws-vault: error: list: --prompt value must be one of terminal, got 'carrier-pigeon'"),
         (["frobnicate"], {}, "aws-vault: error: argument <command>: invalid choice: 'frobnicate' (choose from 'add', "
-                             "'remove', 'rm', 'list', 'ls', 'exec', 'export', 'rotate', 'login', 'clear', 'check-config', 'plan', 'help'), try --help"),
+                             "'remove', 'rm', 'list', 'ls', 'exec', 'export', 'rotate', 'login', 'clear', 'check-config', 'plan', 'serve', 'help'), try --help"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_1(
