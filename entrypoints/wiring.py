@@ -70,7 +70,7 @@ def _file(settings: Settings, env: Mapping[str, str], terminal: Terminal, locks:
     from aws_vault.adapters.stores.file_store import FileSecretStore
 
     return FileSecretStore(
-        settings.file_dir, file_passphrase(settings, terminal), lock=locks.hold, warn=_warn_on_stderr
+        settings.file_dir, file_passphrase(settings, terminal), lock=lambda name: locks.hold(name), warn=_warn_on_stderr
     )
 
 
