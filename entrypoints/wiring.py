@@ -558,14 +558,22 @@ class Wiring:
         )
 
     def watch_key_age(self) -> None:
-        """Warn on stderr (at most daily) when the long-term keys read are older than ``key_max_age``."""
-        from aws_vault.application.key_age import KeyAgeWatch
+        """Warn on stderr (at most daily) when the long-term keys read are older than ``key_max_age``.
 
-        if self.settings.key_max_age:
-            watch = KeyAgeWatch(
-                self.clock, self.port("console"), self.deferred("reminders"), self.settings.key_max_age
-            )
-            self.bus.subscribe(watch)
+        The watcher loads only when long-term keys are actually read (a cache miss): a cached lookup pays
+        nothing for it.
+        """
+        if not self.settings.key_max_age:
+            return
+
+        def on_event(event: Any) -> None:
+            if getattr(event, "added", None) is None:
+                return
+            from aws_vault.application.key_age import KeyAgeWatch
+
+            KeyAgeWatch(self.clock, self.port("console"), self.port("reminders"), self.settings.key_max_age)(event)
+
+        self.bus.subscribe(on_event)
 
     def remove_credentials(self) -> RemoveCredentials:
         from aws_vault.application.use_cases.manage_credentials import RemoveCredentials
