@@ -67,7 +67,7 @@ class NetworkLimits:
         attempts = defaults.max_attempts
         if env.get("AWS_MAX_ATTEMPTS", "").strip():
             text = env["AWS_MAX_ATTEMPTS"].strip()
-            if not text.isdigit() or int(text) < 1:
+            if not (text.isascii() and text.isdigit()) or int(text) < 1:
                 raise UsageError(f"AWS_MAX_ATTEMPTS must be a whole number of at least 1, got {text!r}")
             attempts = int(text)
         return cls(

@@ -23,7 +23,7 @@ REQUIRED = ("Version", "AccessKeyId", "SecretAccessKey")
 def parse_output(stdout: bytes, command: str) -> Credentials:
     try:
         doc = json.loads(stdout)
-    except (ValueError, UnicodeDecodeError) as e:
+    except (ValueError, RecursionError, UnicodeDecodeError) as e:
         # aws-vault's wording (Appendix A); the reason never quotes the output, which may hold secrets.
         raise CredentialProcessError(f'invalid JSON format from command "{command}": {type(e).__name__}') from None
     if not isinstance(doc, dict):

@@ -54,7 +54,10 @@ def parse_rfc3339(text: str) -> datetime:
     moment = datetime.fromisoformat(s)
     if moment.tzinfo is None:
         raise ValueError(f"time without a zone: {text}")
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError as e:  # e.g. 0001-01-01T00:00:00+00:01, before datetime's first instant in UTC
+        raise ValueError(f"time out of range: {text}") from e
 
 
 _GO_ZERO_TIME = "0001-01-01T00:00:00Z"
@@ -90,14 +93,14 @@ def master_added(data: bytes) -> datetime | None:
     try:
         doc = json.loads(data)
         return parse_rfc3339(doc["Added"]) if isinstance(doc, dict) and isinstance(doc.get("Added"), str) else None
-    except (ValueError, UnicodeDecodeError, KeyError):
+    except (ValueError, RecursionError, UnicodeDecodeError, KeyError):
         return None
 
 
 def master_from_json(data: bytes, key: str) -> Credentials:
     try:
         doc = _lower_keys(json.loads(data), key)
-    except (ValueError, UnicodeDecodeError) as e:
+    except (ValueError, RecursionError, UnicodeDecodeError) as e:
         raise CorruptItemError(key, "invalid JSON") from e
     key_id = doc.get("accesskeyid") or ""
     secret = doc.get("secretaccesskey") or ""
@@ -124,7 +127,7 @@ def session_from_json(data: bytes, key: str) -> Credentials:
     try:
         doc = _lower_keys(json.loads(data), key)
         expiration = parse_rfc3339(str(doc["expiration"]))
-    except (ValueError, KeyError, TypeError, UnicodeDecodeError) as e:
+    except (ValueError, RecursionError, KeyError, TypeError, UnicodeDecodeError) as e:
         raise CorruptItemError(key, "invalid session JSON") from e
     key_id = doc.get("accesskeyid")
     secret = doc.get("secretaccesskey")

@@ -10,6 +10,14 @@ from __future__ import annotations
 class AwsVaultError(Exception):
     """Root of every error the CLI reports as a one-line message."""
 
+    def __str__(self) -> str:
+        # Messages quote the user's input (a profile name, a variable's value): a line break or another
+        # control character in it is shown escaped, so the message stays one line everywhere.
+        message = super().__str__()
+        if message.isprintable():
+            return message
+        return "".join(c if c.isprintable() else repr(c)[1:-1] for c in message)
+
 
 class UsageError(AwsVaultError):
     """The command line itself is wrong (bad flag value, bad combination)."""

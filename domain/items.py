@@ -60,7 +60,7 @@ def envelope_from_json(raw: bytes, key: str) -> Item:
             raise ValueError("not an object")
         lowered = {str(k).lower(): v for k, v in doc.items()}
         data = b64decode(lowered.get("data") or "")
-    except (ValueError, TypeError, UnicodeDecodeError) as e:
+    except (ValueError, RecursionError, TypeError, UnicodeDecodeError) as e:
         raise CorruptItemError(key, "invalid item envelope") from e
     return Item(
         key=str(lowered.get("key") or key),

@@ -63,6 +63,8 @@ class SessionKey(Record):
         if not _CURRENT.match(key):
             return None
         kind, profile, mfa, expiry = key.split(",")
+        if len(expiry) > 12 or int(expiry) > _LAST_EXPIRY:  # beyond year 9999: no date, so not a session key
+            return None
         try:
             return SessionKey(kind, _unb64(profile), _unb64(mfa), int(expiry))
         except (ValueError, binascii.Error, UnicodeDecodeError):
@@ -74,6 +76,7 @@ def session_prefix(kind: str, profile: str, mfa_serial: str) -> str:
     return f"{kind},{_b64(profile)},{_b64(mfa_serial)},"
 
 
+_LAST_EXPIRY = 253402300799  # 9999-12-31T23:59:59Z, the last second a datetime can hold
 _CURRENT = re.compile(r"^[^,]+,[^,]+,[^,]*,[0-9]+$")
 _LEGACY = (
     re.compile(r"^session,[A-Za-z0-9_-]*,[A-Za-z0-9_-]*,[0-9]{2,}$"),

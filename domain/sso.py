@@ -171,7 +171,7 @@ def oidc_token_from_json(data: bytes, key: str) -> CachedOidcToken:
             raise ValueError("no AccessToken")
         expires_in = token.get("expiresin")
         client = _client(doc)
-    except (ValueError, KeyError, TypeError, UnicodeDecodeError) as e:
+    except (ValueError, RecursionError, KeyError, TypeError, UnicodeDecodeError) as e:
         raise CorruptItemError(key, "invalid OIDC token JSON") from e
     return CachedOidcToken(
         OidcToken(

@@ -316,10 +316,15 @@ def test_bare_numbers_are_not_durations(n: int) -> None:
     st.sampled_from(["sts.GetSessionToken", "sts.AssumeRole", "sso.GetRoleCredentials", "credential_process"]),
     st.text(min_size=1),
     st.text(),
-    st.integers(min_value=0, max_value=2**40),
+    st.integers(min_value=0, max_value=253402300799),  # up to 9999-12-31T23:59:59Z, datetime's last second
 )
 def test_session_keys_round_trip_and_classify_as_sessions(kind: str, profile: str, mfa: str, expiry: int) -> None:
     assume("," not in kind)
     key = SessionKey(kind, profile, mfa, expiry)
     assert SessionKey.parse(key.format()) == key
     assert classify_key(key.format()) == KeyKind.SESSION
+
+
+@given(st.integers(min_value=253402300800, max_value=10**30))
+def test_a_session_key_expiring_after_year_9999_is_not_a_session(expiry: int) -> None:
+    assert SessionKey.parse(f"sts.GetSessionToken,cA,,{expiry}") is None
