@@ -345,7 +345,7 @@ PORTS: dict[str, Port] = {
     "bus": Port(_bus),
     "terminal": Port(_terminal),
     "locks": Port(_locks, "settings", "env"),
-    "secret_store": Port(_store, "settings", "env", "terminal", "~locks"),
+    "secret_store": Port(_store, "settings", "env", "~terminal", "~locks"),
     "config_source": Port(_config_source, "settings"),
     "mfa_prompt": Port(_mfa_prompt, "settings", "env", "terminal"),
     "process_runner": Port(_process_runner),
