@@ -88,3 +88,29 @@ def test_installed_beside_pypi_entrypoints(wheel: Path, tmp_path: Path) -> None:
         [str(env_dir / "bin" / "aws-vault"), "--version"], capture_output=True, text=True, cwd=tmp_path, timeout=60
     )
     assert (version.returncode, version.stdout) == (0, "0.1.0\n"), version.stderr
+
+
+def test_the_testing_extra_works_from_a_fresh_venv(wheel: Path, tmp_path: Path) -> None:
+    """``aws_vault.testing`` with only hypothesis beside the wheel: strategies draw, the resolver resolves."""
+    env_dir = tmp_path / "venv"
+    venv.create(env_dir, with_pip=True)
+    python = env_dir / "bin" / "python"
+    pip = [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
+    subprocess.run([*pip, "hypothesis>=6.100"], check=True, capture_output=True, timeout=300)
+    subprocess.run([*pip, "--no-deps", str(wheel)], check=True, capture_output=True, timeout=300)
+    probe = (
+        "from hypothesis import given, settings\n"
+        "from aws_vault.domain.plan import build_plan\n"
+        "from aws_vault.domain.role_chain import resolve_profile\n"
+        "from aws_vault.testing import FakeSecretStore, profile_graphs\n"
+        "seen = []\n"
+        "@settings(max_examples=25, database=None)\n"
+        "@given(profile_graphs())\n"
+        "def check(graph):\n"
+        "    profile = resolve_profile(graph.config, graph.target, stored=graph.stored)\n"
+        "    seen.append(len(build_plan(profile, graph.stored).steps))\n"
+        "check()\n"
+        "print(len(seen), min(seen) >= 1, FakeSecretStore().keys())\n"
+    )
+    out = subprocess.run([str(python), "-c", probe], check=True, capture_output=True, text=True, cwd=tmp_path)
+    assert out.stdout.split() == ["25", "True", "[]"]
