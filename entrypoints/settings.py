@@ -176,6 +176,7 @@ class Settings(Record):
     keyctl_scope: str = "user"
     keyring_service: str = "aws-vault"  # the python-keyring service name of the "keyring" backend
     process_timeout: timedelta = timedelta(minutes=2)
+    rotate_verify_timeout: timedelta = timedelta(seconds=60)  # how long rotate waits for a new key to work
     lock_timeout: timedelta = timedelta(minutes=5)  # waiting for another process's fetch (and its MFA prompt)
     sso_timeout: timedelta = timedelta(minutes=5)  # waiting for the browser in the SSO authorization code flow
     key_max_age: timedelta = timedelta(days=90)  # warn about older long-term keys; 0: never
@@ -200,6 +201,9 @@ class Settings(Record):
         process_timeout = timedelta(minutes=2)  # credential_process, mfa_process, web identity commands
         if env.get("AWS_VAULT_PROCESS_TIMEOUT"):
             process_timeout = _positive(env, "AWS_VAULT_PROCESS_TIMEOUT")
+        rotate_verify_timeout = timedelta(seconds=60)
+        if env.get("AWS_VAULT_ROTATE_VERIFY_TIMEOUT"):
+            rotate_verify_timeout = _positive(env, "AWS_VAULT_ROTATE_VERIFY_TIMEOUT")
         lock_timeout = timedelta(minutes=5)
         if env.get("AWS_VAULT_LOCK_TIMEOUT"):
             lock_timeout = _positive(env, "AWS_VAULT_LOCK_TIMEOUT")
@@ -248,6 +252,7 @@ class Settings(Record):
             keyring_service=pick("keyring_service", "AWS_VAULT_KEYRING_SERVICE", "aws-vault"),
             process_timeout=process_timeout,
             lock_timeout=lock_timeout,
+            rotate_verify_timeout=rotate_verify_timeout,
             sso_timeout=sso_timeout,
             key_max_age=key_max_age,
             cache_roles=cache_roles,

@@ -543,6 +543,7 @@ class Wiring:
             self.clock,
             self.bus,
             say,
+            verify_for=self.settings.rotate_verify_timeout,
         )
 
     def explain_plan(self) -> ExplainPlan:

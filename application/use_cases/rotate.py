@@ -31,7 +31,7 @@ from aws_vault.application.use_cases.get_credentials import (
 )
 from aws_vault.application.use_cases.list_profiles import credentials_source
 from aws_vault.domain.credentials import Credentials, master_from_json, master_to_json
-from aws_vault.domain.errors import AwsVaultError
+from aws_vault.domain.errors import AwsVaultError, StsRequestError
 from aws_vault.domain.events import CredentialsStored, SessionsDeleted
 from aws_vault.domain.items import credential_item
 from aws_vault.domain.plan import StsTarget
@@ -77,7 +77,9 @@ class RotateKeys:
         clock: Clock,
         bus: EventBus,
         say: Callable[[str], None],
+        verify_for: timedelta = VERIFY_FOR,
     ) -> None:
+        self.verify_for = verify_for
         self.resolve = resolve
         self.fresh_credentials = fresh_credentials  # the pipeline without the session cache (§3.2)
         self.store = store
@@ -105,23 +107,31 @@ class RotateKeys:
             raise RotationError(f"Error loading source credentials for '{master}': not found")
         old = master_from_json(item.data, master)
         target = StsTarget(profile.region, profile.sts_regional_endpoints, profile.endpoint_url)
-        user = user_from_arn(self.keys.caller_arn(old, target))
+        owner = self.keys.caller_arn(old, target)
+        user = user_from_arn(owner)
         # --no-session: the master's own keys (aws-vault used the named profile's, which fails for roles).
         iam = old if request.no_session else self.fresh_credentials(CredentialsRequest(profile.name)).credentials
-        existing = self.keys.list_keys(iam, target, user)
+        try:
+            existing = self.keys.list_keys(iam, target, user)
+        except StsRequestError as e:
+            if e.code != "AccessDenied":
+                raise
+            existing = []  # aws-vault's documented policy has no iam:ListAccessKeys: CreateAccessKey will tell
         others = [k for k in existing if k != old.access_key_id]
         if len(existing) >= 2:
-            who = f"IAM user {user}" if user else "the account's root user"
-            raise RotationError(
-                f"{who} already has {len(existing)} access keys, IAM's limit, so a new one cannot be created; "
-                f"nothing was changed. Delete the one aws-vault does not use ({', '.join(others)}) with "
-                f"`{_delete_command(others[0], user)}` and rotate again"
-            )
+            raise RotationError(f"{self._two_keys(user, len(existing))} Delete the one aws-vault does not use "
+                                f"({', '.join(others)}) with `{_delete_command(others[0], user)}` and rotate again")
 
         self.say("Creating a new access key")
-        new = self.keys.create_key(iam, target, user)
+        try:
+            new = self.keys.create_key(iam, target, user)
+        except StsRequestError as e:
+            if e.code != "LimitExceeded":
+                raise
+            two = self._two_keys(user, 2)
+            raise RotationError(f"{two} Delete the one aws-vault does not use and rotate again") from e
         self.say(f"Created new access key {new.masked_key_id}")
-        self._verify(new, old, target, iam, user)
+        self._verify(new, owner, target, iam, user)
         try:
             self.store.set(credential_item(master, master_to_json(new, self.clock.now())))
         except AwsVaultError as e:
@@ -138,10 +148,16 @@ class RotateKeys:
         self.say(f"Deleted old access key {old.masked_key_id}")
         self.say("Finished rotating access key")
 
-    def _verify(self, new: Credentials, old: Credentials, target: StsTarget, iam: Credentials, user: str) -> None:
-        """GetCallerIdentity with the new key until it answers as the old key's user, with backoff."""
-        expected = self.keys.caller_arn(old, target)
-        deadline = self.clock.now() + VERIFY_FOR
+    @staticmethod
+    def _two_keys(user: str, count: int) -> str:
+        who = f"IAM user {user}" if user else "the account's root user"
+        return (f"{who} already has {count} access keys, IAM's limit, so a new one cannot be created; "
+                "nothing was changed.")
+
+    def _verify(self, new: Credentials, expected: str, target: StsTarget, iam: Credentials, user: str) -> None:
+        """GetCallerIdentity with the new key until it answers as the old key's user (``expected``), with
+        backoff. Nothing here may fail without deleting the new key again."""
+        deadline = self.clock.now() + self.verify_for
         delay = 1.0
         while True:
             try:

@@ -178,3 +178,24 @@ def test_delete_of_the_old_key_refused_names_it_and_the_store_has_the_new_key(wo
 def test_no_master_credentials(world: World) -> None:
     with pytest.raises(RotationError, match="Error determining credential name for 'other': No master credentials found"):
         world.rotate("other")
+
+
+def test_without_list_permission_rotation_goes_on_and_the_limit_is_explained(world: World) -> None:
+    from aws_vault.domain.errors import StsRequestError
+
+    class NoList(FakeAccessKeys):
+        def list_keys(self, source, target, user):  # type: ignore[no-untyped-def]
+            raise StsRequestError("ListAccessKeys", "AccessDenied", "not authorized")
+
+        def create_key(self, source, target, user):  # type: ignore[no-untyped-def]
+            if len([k for k, (u, _) in self.keys.items() if u == user]) >= 2:
+                raise StsRequestError("CreateAccessKey", "LimitExceeded", "Cannot exceed quota for AccessKeysPerUser: 2")
+            return super().create_key(source, target, user)
+
+    keys = NoList(keys=dict(world.iam.keys))
+    world.iam = keys
+    world.rotate()  # aws-vault's documented policy has no iam:ListAccessKeys
+    assert world.works(world.stored())
+    keys.add_user_key("jon", "AKIAOTHER00000000002", "other")
+    with pytest.raises(RotationError, match=r"^IAM user jon already has 2 access keys, IAM's limit"):
+        world.rotate()
