@@ -13,7 +13,6 @@ in place (deleting a lock file races with its next holder).
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import os
 import time
@@ -49,13 +48,15 @@ class FileLocks(Locks):
     @contextlib.contextmanager
     def hold(self, name: str) -> Iterator[None]:
         try:
+            import fcntl  # noqa: F401 - POSIX only: without it (Windows) there is no lock, as in aws-vault
+
             if self.within and not os.path.isdir(self.within):
                 raise FileNotFoundError(self.within)
             make_private_dirs(self.directory)
             fd = os.open(self._path(name), os.O_RDWR | os.O_CREAT, 0o600)
-        except OSError:
-            # No writable cache directory (a read-only HOME): work as aws-vault does, without the lock,
-            # rather than refuse to hand out credentials.
+        except (OSError, ImportError):
+            # No writable cache directory (a read-only HOME), or no flock (Windows): work as aws-vault does,
+            # without the lock, rather than refuse to hand out credentials.
             yield
             return
         try:
@@ -68,6 +69,8 @@ class FileLocks(Locks):
             os.close(fd)  # releases the lock
 
     def _acquire(self, fd: int, name: str) -> None:
+        import fcntl
+
         deadline = time.monotonic() + self.timeout
         delay = 0.005
         while True:

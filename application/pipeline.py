@@ -63,8 +63,9 @@ class CredentialPipeline:
         self.commands = commands
         # Single-flight across processes: one fetch (one STS call, one MFA code) per cache entry.
         self.locks = locks
-        # Profiles an aws-vault process that started us (through a credential_process) is fetching: it
-        # holds their locks, so waiting would deadlock; the source's recursion guard reports it instead.
+        # Profiles an aws-vault process that started us (through a credential_process) is fetching. It holds
+        # locks for them and for every cached step above them, so this process takes no lock at all (waiting
+        # would deadlock); the source's recursion guard reports a loop instead.
         self.held_by_caller = frozenset(held_by_caller)
 
     def run(self, plan: Plan) -> Credentials:
@@ -79,7 +80,7 @@ class CredentialPipeline:
         cached = self.cache.lookup(spec)
         if cached is not None:
             return cached
-        if self.locks is None or spec.profile in self.held_by_caller:
+        if self.locks is None or self.held_by_caller:
             return self._fetch(steps, index)
         with self.locks.hold(f"session:{spec.type},{spec.profile},{spec.mfa_serial}"):
             # Another process may have fetched it while we waited for the lock.

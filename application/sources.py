@@ -39,10 +39,15 @@ class WebIdentitySource:
         return self.sts.assume_role_with_web_identity(step.target, step.role_arn, session_name, step.duration, token)
 
 
+def running_profiles(env: Mapping[str, str]) -> list[str]:
+    """Profiles whose ``credential_process`` an aws-vault process that started us is running."""
+    return [p for p in env.get(GUARD_VARIABLE, "").split(",") if p]
+
+
 class CredentialProcessSource:
     def __init__(self, commands: ExternalCommands, env: Mapping[str, str]) -> None:
         self.commands = commands
-        self.running = [p for p in env.get(GUARD_VARIABLE, "").split(",") if p]
+        self.running = running_profiles(env)
 
     def __call__(self, step: CredentialProcess) -> Credentials:
         if step.profile in self.running:

@@ -13,10 +13,14 @@ class AwsVaultError(Exception):
     def __str__(self) -> str:
         # Messages quote the user's input (a profile name, a variable's value): a line break or another
         # control character in it is shown escaped, so the message stays one line everywhere.
-        message = super().__str__()
-        if message.isprintable():
-            return message
-        return "".join(c if c.isprintable() else repr(c)[1:-1] for c in message)
+        return escape_controls(super().__str__())
+
+
+def escape_controls(text: str) -> str:
+    """``text`` with every non-printable character escaped (``\n`` -> ``\\n``): always one line."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 class UsageError(AwsVaultError):

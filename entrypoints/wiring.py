@@ -495,6 +495,7 @@ class Wiring:
 
     def pipeline(self, mfa_token: str = "") -> CredentialPipeline:
         from aws_vault.application.pipeline import CredentialPipeline
+        from aws_vault.application.sources import running_profiles
 
         return CredentialPipeline(
             store=self.store,
@@ -507,7 +508,7 @@ class Wiring:
             sources=self.sources(),
             commands=self.deferred("commands"),
             locks=self.deferred("locks"),
-            held_by_caller=[p for p in self.env.get("AWS_VAULT_CREDENTIAL_PROCESS_PROFILES", "").split(",") if p],
+            held_by_caller=running_profiles(self.env),
         )
 
     def resolve_profile(self) -> ResolveProfile:

@@ -49,6 +49,9 @@ class _Server(ThreadingHTTPServer):
         socketserver.TCPServer.server_bind(self)
         self.server_name, self.server_port = HOST, int(self.server_address[1])
 
+    def handle_error(self, request: object, client_address: object) -> None:
+        """A browser that drops its connection is no reason for a traceback on the user's terminal."""
+
 
 class _Redirect(OAuthRedirect):
     def __init__(self, path: str, state: str) -> None:

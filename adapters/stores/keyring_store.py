@@ -19,7 +19,6 @@ is slow and runs on first use.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import os
 from collections.abc import Callable, Iterator
@@ -64,12 +63,12 @@ class KeyringSecretStore(SecretStore):
     # --- the port ---------------------------------------------------------------------------------------
 
     def keys(self) -> list[str]:
-        with self._lock(fcntl.LOCK_SH):
+        with self._lock(exclusive=False):
             return [key for key in self._read_index() if self._password(key) is not None]
 
     def get(self, key: str) -> Item | None:
         self._check_key(key)
-        with self._lock(fcntl.LOCK_SH):
+        with self._lock(exclusive=False):
             text = self._password(key)
         if text is None:
             return None
@@ -78,7 +77,7 @@ class KeyringSecretStore(SecretStore):
     def set(self, item: Item) -> None:
         self._check_key(item.key)
         text = envelope_to_json(item).decode("utf-8")
-        with self._lock(fcntl.LOCK_EX):
+        with self._lock(exclusive=True):
             index = self._read_index()
             if item.key not in index:
                 # Index first: a failed write then leaves a listed key with no password, which keys() skips,
@@ -89,7 +88,7 @@ class KeyringSecretStore(SecretStore):
 
     def remove(self, key: str) -> None:
         self._check_key(key)
-        with self._lock(fcntl.LOCK_EX):
+        with self._lock(exclusive=True):
             index = self._read_index()
             if self._password(key) is None:
                 if key in index:
@@ -158,8 +157,15 @@ class KeyringSecretStore(SecretStore):
         self._call("update", INDEX_KEY, lambda b: b.set_password(self.service, INDEX_KEY, text))
 
     @contextlib.contextmanager
-    def _lock(self, mode: int) -> Iterator[None]:
-        """``flock`` on this service's lock file: exclusive for writers, shared for readers."""
+    def _lock(self, *, exclusive: bool) -> Iterator[None]:
+        """``flock`` on this service's lock file: exclusive for writers, shared for readers.
+
+        Without ``flock`` (Windows) or a writable cache directory, no lock, as the other stores."""
+        try:
+            import fcntl
+        except ImportError:
+            yield
+            return
         if not self._lock_path:
             import hashlib
 
@@ -169,10 +175,11 @@ class KeyringSecretStore(SecretStore):
         try:
             os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
             fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-        except OSError as e:
-            raise StoreError(f"keyring store: cannot open the lock file {path}: {e.strerror or e}") from e
+        except OSError:
+            yield  # a read-only cache directory: work without the lock rather than refuse
+            return
         try:
-            fcntl.flock(fd, mode)
+            fcntl.flock(fd, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
             yield
         finally:
             os.close(fd)

@@ -25,6 +25,7 @@ from aws_vault.domain.errors import (
     ProfileNotFoundError,
     PromptError,
     UsageError,
+    escape_controls,
 )
 from aws_vault.domain.role_chain import ResolveOptions
 from aws_vault.entrypoints.cli import formats
@@ -540,7 +541,7 @@ def main(
             try:
                 args = parse_command_line(parser, argv)  # only exec takes a command after --
             except ParseError as e:
-                sys.stderr.write(f"aws-vault: error: {one_line(str(e))}, try --help\n")
+                sys.stderr.write(f"aws-vault: error: {escape_controls(str(e))}, try --help\n")
                 return 1
             if args.version:
                 print(VERSION)
@@ -565,7 +566,7 @@ def main(
         # kingpin prints errors raised before a command's action without the command's name.
         unlabeled = isinstance(e, BackendUnavailableError | BackendChoiceError) or type(e).__name__ == "ParseError"
         label = f"{command_name}: " if command_name and not unlabeled else ""
-        sys.stderr.write(f"aws-vault: error: {label}{one_line(str(e))}\n")
+        sys.stderr.write(f"aws-vault: error: {label}{escape_controls(str(e))}\n")
         return 1
     except OSError as e:  # stdout closed or full, a broken pipe: still one line, still exit 1
         label = f"{command_name}: " if command_name else ""
@@ -587,14 +588,6 @@ def _printable_ascii(text: str) -> bool:
     return text.isascii() and text.isprintable()
 
 
-def one_line(message: str) -> str:
-    """``message`` on one line: control characters it quotes from the user's input (a profile name or an
-    argument with a line break) are shown escaped, so an error is always exactly one line."""
-    if message.isprintable():
-        return message
-    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in message)
-
-
 def _is_utf8(text: str) -> bool:
     """Undecodable bytes reach Python as lone surrogates (PEP 383)."""
     try:
@@ -614,7 +607,7 @@ def _completion(argv: list[str]) -> int:
         return 0
     shell = flag.removeprefix("--completion-script-")
     if shell not in completion.SCRIPTS:
-        sys.stderr.write(f"aws-vault: error: unknown flag {one_line(flag)}, try --help\n")
+        sys.stderr.write(f"aws-vault: error: unknown flag {escape_controls(flag)}, try --help\n")
         return 1
     sys.stdout.write(completion.SCRIPTS[shell])
     return 0

@@ -242,15 +242,16 @@ def write_token_file(path: str, token: str) -> None:
     directory = os.path.dirname(os.path.abspath(path))
     fd, temporary = tempfile.mkstemp(dir=directory, prefix=".aws-vault-token-")  # created 0600
     try:
-        os.fchmod(fd, 0o600)
-        os.write(fd, token.encode())
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    try:
+        try:
+            os.fchmod(fd, 0o600)
+            os.write(fd, token.encode())
+            os.fsync(fd)
+        finally:
+            os.close(fd)
         os.replace(temporary, path)
     except OSError:
-        os.unlink(temporary)
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)  # no half-written token left behind
         raise
 
 

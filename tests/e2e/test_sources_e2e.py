@@ -84,6 +84,22 @@ def test_a_credential_process_calling_aws_vault_on_itself_stops(vault: Vault) ->
     assert "Traceback" not in done.stderr
 
 
+def test_a_credential_process_calling_aws_vault_for_a_role_above_it_stops_at_once(vault: Vault) -> None:
+    """The caller holds the role's lock while its credential_process runs: the child must not wait for it."""
+    import time
+
+    add_profiles(
+        vault,
+        f"[profile cp]\ncredential_process = {AWS_VAULT} export --format=json admin\n\n"
+        f"[profile admin]\nregion = us-east-1\nrole_arn = {ROLE}\nsource_profile = cp\n",
+    )
+    started = time.monotonic()
+    done = vault.run("export", "--format=json", "admin")
+    assert time.monotonic() - started < 20
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert "its credential_process calls aws-vault for the same profile" in done.stderr
+
+
 def test_web_identity_against_sts_is_cached_and_cleared(vault: Vault) -> None:
     token = vault.root / "token"
     token.write_text("eyJhbGciOiJSUzI1NiJ9.e2e.token")
