@@ -27,14 +27,27 @@ _REMOVED = (
 
 
 def child_environment(
-    parent: Mapping[str, str], profile: str, creds: Credentials, region: str
+    parent: Mapping[str, str],
+    profile: str,
+    creds: Credentials | None,
+    region: str,
+    *,
+    server: Mapping[str, str] | None = None,
+    drop: frozenset[str] = frozenset(),
 ) -> dict[str, str]:
-    """The child's environment as aws-vault v7 builds it, plus ``AWS_SESSION_EXPIRATION`` for v4/v5 users."""
-    env = {k: v for k, v in parent.items() if k not in _REMOVED}
+    """The child's environment as aws-vault v7 builds it, plus ``AWS_SESSION_EXPIRATION`` for v4/v5 users.
+
+    With ``server`` (``exec --ecs-server``/``--ec2-server``) the child gets the server's variables instead of
+    keys (``creds`` is ``None``), and the parent's ``drop`` variables are removed too.
+    """
+    env = {k: v for k, v in parent.items() if k not in _REMOVED and k not in drop}
     env["AWS_VAULT"] = profile
     if region:
         env["AWS_REGION"] = region
         env["AWS_DEFAULT_REGION"] = region
+    if creds is None:
+        env.update(server or {})
+        return env
     env["AWS_ACCESS_KEY_ID"] = creds.access_key_id
     env["AWS_SECRET_ACCESS_KEY"] = creds.secret_access_key
     if creds.session_token:

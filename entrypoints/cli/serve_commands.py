@@ -137,15 +137,11 @@ def child_environment(
     parent: Mapping[str, str], profile: str, region: str, server: Mapping[str, str]
 ) -> dict[str, str]:
     """``exec``'s child environment (§2.9 step 5) with the server's variables instead of keys."""
-    from aws_vault.application.use_cases.exec_profile import _REMOVED
+    from aws_vault.application.use_cases import exec_profile
 
-    env = {k: v for k, v in parent.items() if k not in _REMOVED and k not in _SERVER_VARIABLES}
-    env["AWS_VAULT"] = profile
-    if region:
-        env["AWS_REGION"] = region
-        env["AWS_DEFAULT_REGION"] = region
-    env.update(server)
-    return env
+    return exec_profile.child_environment(
+        parent, profile, None, region, server=server, drop=frozenset(_SERVER_VARIABLES)
+    )
 
 
 # --- exec --ecs-server / --ec2-server -----------------------------------------------------------------
