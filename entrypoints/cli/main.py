@@ -145,16 +145,28 @@ def _request(args: argparse.Namespace, profile: str) -> CredentialsRequest:
     )
 
 
+def credentials_failure(profile: str, error: AwsVaultError) -> AwsVaultError:
+    """How ``exec``/``export`` (and the servers) word a failure to get ``profile``'s credentials (§1.1)."""
+    if isinstance(error, ConfigError):
+        return _load_config_errors(error)
+    if isinstance(error, UsageError | ProfileNotFoundError):
+        return error
+    if isinstance(error, CredentialsMissingError):
+        return _prefixed("Error getting temporary credentials: ", error)
+    return _prefixed(f"Failed to get credentials for {profile}: ", error)
+
+
 def _resolve_credentials(rt: Runtime, profile: str) -> ResolvedCredentials:
     request = _request(rt.args, profile)
     try:
         return rt.credentials(request, rt.args.mfa_token)
-    except (ConfigError, UsageError, ProfileNotFoundError):
-        raise
-    except CredentialsMissingError as e:
-        raise _prefixed("Error getting temporary credentials: ", e) from e
+    except ConfigError:
+        raise  # the callers add "Error loading config: "
     except AwsVaultError as e:
-        raise _prefixed(f"Failed to get credentials for {profile}: ", e) from e
+        worded = credentials_failure(profile, e)
+        if worded is e:
+            raise
+        raise worded from e
 
 
 def _load_config_errors(error: ConfigError) -> _Prefixed:

@@ -23,12 +23,9 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from aws_vault.domain.durations import parse_duration
 from aws_vault.domain.errors import (
     AwsVaultError,
     ConfigError,
-    CredentialsMissingError,
-    ProfileNotFoundError,
     UsageError,
 )
 
@@ -93,7 +90,9 @@ def add_serve_parser(sub: argparse._SubParsersAction[Any], common: argparse.Argu
 
 
 def _duration(value: str | None) -> timedelta | None:
-    return parse_duration(value, where="--duration") if value else None
+    from aws_vault.domain.durations import parse_setting
+
+    return parse_setting(value, where="--duration") if value else None  # as exec's flags: no negatives
 
 
 def _prefixed(prefix: str, error: AwsVaultError) -> AwsVaultError:
@@ -103,15 +102,11 @@ def _prefixed(prefix: str, error: AwsVaultError) -> AwsVaultError:
 
 
 def _fetch_error(profile: str, error: AwsVaultError) -> AwsVaultError:
-    """The upstream error as ``exec`` words it (``main._resolve_credentials``)."""
+    """The upstream error as ``exec`` words it."""
+    from aws_vault.entrypoints.cli.main import credentials_failure
+
     cause = error.__cause__ if isinstance(error.__cause__, AwsVaultError) else error
-    if isinstance(cause, ConfigError):
-        return _prefixed("Error loading config: ", cause)
-    if isinstance(cause, UsageError | ProfileNotFoundError):
-        return cause
-    if isinstance(cause, CredentialsMissingError):
-        return _prefixed("Error getting temporary credentials: ", cause)
-    return _prefixed(f"Failed to get credentials for {profile}: ", cause)
+    return credentials_failure(profile, cause)
 
 
 def _check_profile(vault: Vault, caches: CredentialCaches, profile: str, lazy: bool) -> None:
