@@ -69,13 +69,19 @@ def test_the_wheel_has_one_top_level_name_and_every_module(wheel: Path) -> None:
     assert zipfile.ZipFile(wheel).read(top_level).decode().split() == ["aws_vault"]
 
 
-def test_installed_beside_pypi_entrypoints(wheel: Path, tmp_path: Path) -> None:
+def _fresh_venv(tmp_path: Path, wheel: Path, requirement: str) -> Path:
+    """A new venv with ``requirement`` and the wheel (without its dependencies); its bin directory."""
     env_dir = tmp_path / "venv"
     venv.create(env_dir, with_pip=True)
-    python = env_dir / "bin" / "python"
-    pip = [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
-    subprocess.run([*pip, "entrypoints==0.4"], check=True, capture_output=True, timeout=300)
+    pip = [str(env_dir / "bin" / "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
+    subprocess.run([*pip, requirement], check=True, capture_output=True, timeout=300)
     subprocess.run([*pip, "--no-deps", str(wheel)], check=True, capture_output=True, timeout=300)
+    return env_dir / "bin"
+
+
+def test_installed_beside_pypi_entrypoints(wheel: Path, tmp_path: Path) -> None:
+    env_dir = _fresh_venv(tmp_path, wheel, "entrypoints==0.4").parent
+    python = env_dir / "bin" / "python"
     probe = (
         "import importlib.util as u, entrypoints, aws_vault\n"
         "assert hasattr(entrypoints, 'get_group_all'), entrypoints.__file__\n"
@@ -92,12 +98,7 @@ def test_installed_beside_pypi_entrypoints(wheel: Path, tmp_path: Path) -> None:
 
 def test_the_testing_extra_works_from_a_fresh_venv(wheel: Path, tmp_path: Path) -> None:
     """``aws_vault.testing`` with only hypothesis beside the wheel: strategies draw, the resolver resolves."""
-    env_dir = tmp_path / "venv"
-    venv.create(env_dir, with_pip=True)
-    python = env_dir / "bin" / "python"
-    pip = [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
-    subprocess.run([*pip, "hypothesis>=6.100"], check=True, capture_output=True, timeout=300)
-    subprocess.run([*pip, "--no-deps", str(wheel)], check=True, capture_output=True, timeout=300)
+    python = _fresh_venv(tmp_path, wheel, "hypothesis>=6.100") / "python"
     probe = (
         "from hypothesis import given, settings\n"
         "from aws_vault.domain.plan import build_plan\n"
