@@ -302,8 +302,15 @@ class ConfigSource(Protocol):
         """The parsed file; a missing file is an empty config. Raises ``ConfigSyntaxError``."""
 
     @abstractmethod
+    def check_profile_name(self, name: str) -> None:
+        """Raise ``ConfigError`` when ``name`` cannot be a section that reads back as itself (leading or trailing
+        spaces, quotes, line breaks): ``add`` asks before it stores a key."""
+
+    @abstractmethod
     def add_profile(self, name: str, values: dict[str, str] | None = None) -> None:
-        """Append a ``[profile name]`` (or ``[default]``) section, keeping the rest of the file byte for byte."""
+        """Append a ``[profile name]`` (or ``[default]``) section, keeping the rest of the file byte for byte.
+
+        Raises ``ConfigError`` for a name ``check_profile_name`` refuses."""
 
 
 class ProcessRunner(Protocol):

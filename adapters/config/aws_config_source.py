@@ -155,6 +155,10 @@ def _check_writable(name: str, values: dict[str, str]) -> None:
             raise ConfigError(f"cannot add profile {name}: invalid config key {key!r} or its value")
 
 
+def _header(name: str) -> str:
+    return "[default]" if name == "default" else f"[profile {name}]"
+
+
 class AwsConfigSource(ConfigSource):
     """The AWS CLI config file at ``path`` (``~`` expanded)."""
 
@@ -185,8 +189,16 @@ class AwsConfigSource(ConfigSource):
             return ConfigFile(path=self._path)
         return parse_config_text(_decode(data, self._path), self._path)
 
+    def check_profile_name(self, name: str) -> None:
+        _check_writable(name, {})
+        parsed = parse_config_text(_header(name) + "\n", self._path).profiles
+        if [p.name for p in parsed] != [name]:
+            # e.g. leading/trailing spaces or quotes: the section would read back as another name.
+            raise ConfigError(f"cannot add profile {name!r} to the config: the name would not read back as itself")
+
     def add_profile(self, name: str, values: dict[str, str] | None = None) -> None:
         values = {k: v for k, v in (values or {}).items() if v}
+        self.check_profile_name(name)
         _check_writable(name, values)
         original = self._read() or b""
         if original and parse_config_text(_decode(original, self._path), self._path).section(name):
@@ -194,11 +206,7 @@ class AwsConfigSource(ConfigSource):
         # aws-vault rewrites the whole file through go-ini; appending keeps every existing byte, which is
         # what TestAddProfileToExistingNestedConfig checks (reference §9.1), and writes go-ini's
         # ``key=value`` form (reference §2.1).
-        header = "[default]" if name == "default" else f"[profile {name}]"
-        parsed = parse_config_text(header + "\n", self._path).profiles
-        if [p.name for p in parsed] != [name]:
-            # e.g. leading/trailing spaces or quotes: the section would read back as another name.
-            raise ConfigError(f"cannot add profile {name!r} to the config: the name would not read back as itself")
+        header = _header(name)
         block = "\n".join([header, *(f"{k}={v}" for k, v in values.items())]) + "\n"
         prefix = b""
         if original:

@@ -37,9 +37,10 @@ class AddCredentials:
         self.bus = bus
         self.locks = locks  # the config file's read-modify-write is one at a time across processes
 
-    def check(self, profile: str) -> None:
-        """Refuse before prompting or writing anything: a name that is not one line of printable text, or
-        keys on a profile with a source_profile, which are never used (§1.3 add)."""
+    def check(self, profile: str, *, add_config: bool = True) -> None:
+        """Refuse before prompting or writing anything: a name that is not one line of printable text, one
+        the config could not hold as itself (when a section is to be added), or keys on a profile with a
+        source_profile, which are never used (§1.3 add)."""
         if not profile.strip():
             raise UsageError("the profile name is empty")
         if not all(c.isprintable() or c == " " for c in profile):
@@ -52,9 +53,11 @@ class AddCredentials:
         section = self.config.load().section(profile)
         if section is not None and section.get("source_profile"):
             raise SourceProfileHasNoEffectError(profile, section.get("source_profile"))
+        if add_config and section is None:
+            self.config.check_profile_name(profile)  # refused now, not after its key is stored
 
     def __call__(self, profile: str, keys: Credentials, *, add_config: bool = True) -> AddResult:
-        self.check(profile)
+        self.check(profile, add_config=add_config)
         added_at = self.clock.now() if self.clock is not None else None
         self.store.set(credential_item(profile, master_to_json(keys, added_at)))
         self.bus.publish(CredentialsStored(profile))

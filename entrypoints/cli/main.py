@@ -230,7 +230,7 @@ def cmd_add(rt: Runtime) -> int:
 
     args, env = rt.args, rt.env
     use_case = rt.wiring.add_credentials()
-    use_case.check(args.profile)
+    use_case.check(args.profile, add_config=args.add_config)
     if args.env:
         key_id = env.get("AWS_ACCESS_KEY_ID", "")
         secret = env.get("AWS_SECRET_ACCESS_KEY", "")

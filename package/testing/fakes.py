@@ -21,7 +21,7 @@ from aws_vault.application.ports import (
     TokenService,
 )
 from aws_vault.domain.credentials import Credentials
-from aws_vault.domain.errors import AwsVaultError, ItemNotFoundError
+from aws_vault.domain.errors import AwsVaultError, ConfigError, ItemNotFoundError
 from aws_vault.domain.items import Item
 from aws_vault.domain.plan import StsTarget
 from aws_vault.domain.profiles import ConfigFile, Section
@@ -214,7 +214,8 @@ class AddProfileCall:
 class FakeConfigSource(ConfigSource):
     """Holds a ``ConfigFile``; ``add_profile`` appends a section as the real adapter does.
 
-    ``fail_with`` makes every call raise that error (e.g. a ``ConfigSyntaxError``).
+    ``fail_with`` makes every call raise that error (e.g. a ``ConfigSyntaxError``). A name with surrounding
+    spaces, quotes or a line break does not read back as itself: ``check_profile_name`` refuses it, like the file.
     """
 
     def __init__(
@@ -240,11 +241,16 @@ class FakeConfigSource(ConfigSource):
             raise self.fail_with
         return self.config
 
+    def check_profile_name(self, name: str) -> None:
+        if name != name.strip() or not name or any(c in name for c in "\"'\r\n"):
+            raise ConfigError(f"cannot add profile {name!r} to the config: the name would not read back as itself")
+
     def add_profile(self, name: str, values: dict[str, str] | None = None) -> None:
         kept = {k: v for k, v in (values or {}).items() if v}
         self.calls.append(AddProfileCall(name, kept))
         if self.fail_with is not None:
             raise self.fail_with
+        self.check_profile_name(name)
         if self.config.section(name) is not None:
             return
         line = max((s.line for s in (*self.config.profiles, *self.config.sso_sessions)), default=0) + 1

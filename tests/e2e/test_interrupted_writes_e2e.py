@@ -286,6 +286,27 @@ def test_add_refuses_a_bad_name_in_one_line_before_touching_store_or_config(home
     assert home.config.read_bytes() == config
 
 
+@pytest.mark.parametrize("name", [" lead", "trail ", '"quoted"'], ids=["lead", "trail", "quoted"])
+def test_add_refuses_a_name_the_config_would_not_read_back_before_storing_its_key(home: Home, name: str) -> None:
+    home.add("home", "AKIAHOME")
+    stored, config = home.stored(), home.config.read_bytes()
+
+    done = home.run("add", "--env", name, env=keys_env("AKIASPACES"))
+
+    assert done.returncode == 1, done
+    assert done.stdout == ""
+    assert done.stderr.count("\n") == 1, done.stderr
+    assert "would not read back as itself" in done.stderr
+    assert home.stored() == stored, "no key stored for a profile the config cannot hold"
+    assert home.config.read_bytes() == config
+
+    # Without a section to add, the name is only a store key: accepted.
+    done = home.run("add", "--env", "--no-add-config", name, env=keys_env("AKIASPACES"))
+    assert done.returncode == 0, done.stderr
+    assert home.key_ids() == {"home": "AKIAHOME", name: "AKIASPACES"}
+    assert home.config.read_bytes() == config
+
+
 def test_add_refuses_a_nul_in_the_name_before_touching_store_or_config(
     home: Home, capsys: pytest.CaptureFixture[str]
 ) -> None:

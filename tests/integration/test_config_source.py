@@ -465,6 +465,22 @@ def test_source_contract_add_then_load(any_source: ConfigSource) -> None:
     assert config.profile_names() == ["a"]  # an empty [default] is not listed
 
 
+@pytest.mark.parametrize("name", [" lead", "trail ", '"quoted"', "a\nb", ""])
+def test_source_contract_check_profile_name_refuses_what_would_not_read_back(any_source: ConfigSource, name: str) -> None:
+    with pytest.raises(ConfigError, match="cannot add profile"):
+        any_source.check_profile_name(name)
+    with pytest.raises(ConfigError, match="cannot add profile"):
+        any_source.add_profile(name)
+    assert any_source.load().profiles == ()
+
+
+@pytest.mark.parametrize("name", ["a", "default", "with space", "-dash", "é"])
+def test_source_contract_check_profile_name_accepts_what_reads_back(any_source: ConfigSource, name: str) -> None:
+    any_source.check_profile_name(name)
+    any_source.add_profile(name)
+    assert [s.name for s in any_source.load().profiles] == [name]
+
+
 def test_fake_records_calls_and_fails_on_demand() -> None:
     fake = FakeConfigSource()
     fake.add_profile("x", {"region": "r", "mfa_serial": ""})

@@ -367,6 +367,16 @@ def test_add_refuses_names_that_look_like_session_keys(world: World, capsys: pyt
     assert world.store.items == {}
 
 
+def test_add_refuses_a_name_the_config_cannot_hold_before_asking_for_keys(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert world.cli("add", " lead") == 1
+    assert "would not read back as itself" in capsys.readouterr().err
+    assert world.terminal.questions == []  # refused before the prompts
+    assert world.store.items == {}
+    assert world.config.calls == []
+
+
 def test_the_child_never_sees_the_file_store_passphrase(world: World) -> None:
     world.store_keys("home")
     assert world.cli("exec", "--no-session", "home", "--", "env", env={"AWS_VAULT_FILE_PASSPHRASE": "pw"}) == 0
