@@ -11,6 +11,7 @@ echo "== mypy";          mypy
 echo "== import-linter"; lint-imports
 echo "== bandit";        bandit -q -r domain application adapters entrypoints package -c pyproject.toml
 echo "== pytest";        pytest "$@"
-# Last, as it needs PyPI's vulnerability data; where that cannot be reached it says "NOT audited" (it never
-# reports a pass it did not check); AWS_VAULT_REQUIRE_AUDIT=1 makes that a failure.
+# Last, as it needs PyPI's vulnerability data: pip-audit, or where that cannot be reached, a check of each
+# package at its latest release against PyPI's advisories for it; every other package is named "NOT audited"
+# (it never reports a pass it did not check); AWS_VAULT_REQUIRE_AUDIT=1 makes that a failure.
 echo "== pip-audit";     bash scripts/audit-dependencies.sh
