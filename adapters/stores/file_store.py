@@ -25,8 +25,9 @@ if TYPE_CHECKING:
 # Our temp files: a '%' followed by non-hex never comes out of escape_key, so no key can collide.
 # ``.%tmp-<pid>-<16 hex>`` (before the pid was recorded: ``.%tmp-<16 hex>``); see atomic_write.is_stale.
 _TEMP_PREFIX = ".%tmp-"
-_TEMP_NAME = re.compile(r"\.%tmp-(?:(?P<pid>[0-9]{1,10})-)?[0-9a-f]{16}")
-_ESCAPED_BYTE = re.compile(rb"%([0-9A-Fa-f]{2})")
+# Patterns, compiled on first use (re's cache): a cached lookup needs neither.
+_TEMP_NAME = r"\.%tmp-(?:(?P<pid>[0-9]{1,10})-)?[0-9a-f]{16}"
+_ESCAPED_BYTE = rb"%([0-9A-Fa-f]{2})"
 _STARTED = time.monotonic()
 
 
@@ -37,7 +38,9 @@ def escape_key(key: str) -> str:
 
 def unescape_filename(name: str) -> str:
     """The key: every valid ``%XY`` becomes its byte, anything else stays (reference §4.1)."""
-    raw = _ESCAPED_BYTE.sub(lambda m: bytes([int(m[1], 16)]), os.fsencode(name))
+    if "%" not in name:
+        return name
+    raw = re.sub(_ESCAPED_BYTE, lambda m: bytes([int(m[1], 16)]), os.fsencode(name))
     return os.fsdecode(raw)
 
 
@@ -217,7 +220,7 @@ class FileSecretStore(SecretStore):
         except OSError as e:
             raise _io_error("create", self.directory, e) from e
         # Temp files of writers killed mid-write; a live writer's are spared (and we hold the store lock).
-        remove_stale_temps(self.directory, _TEMP_NAME)
+        remove_stale_temps(self.directory, re.compile(_TEMP_NAME))
         try:
             write_atomically(path, data, 0o600, temp_name(_TEMP_PREFIX))
         except OSError as e:
