@@ -7,17 +7,21 @@ for the first step of a plan.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
-from aws_vault.application.ports import Clock, ExternalCommands, TokenService
-from aws_vault.domain.credential_process import CredentialProcessError, parse_output
+from aws_vault.domain.credential_process import (
+    GUARD_VARIABLE,
+    CredentialProcessError,
+    guard_value,
+    parse_output,
+    running_profiles,
+)
 from aws_vault.domain.credentials import Credentials
 from aws_vault.domain.errors import ExternalCommandError
 from aws_vault.domain.plan import AssumeRoleWithWebIdentity, CredentialProcess, default_session_name
 
-# Profiles whose credential_process is running in an ancestor process. aws-vault re-enters itself forever
-# when a profile's credential_process calls `aws-vault export` on the same profile (aws-vault#1176).
-GUARD_VARIABLE = "AWS_VAULT_CREDENTIAL_PROCESS_PROFILES"
-
+if TYPE_CHECKING:
+    from aws_vault.application.ports import Clock, ExternalCommands, TokenService
 
 class WebIdentitySource:
     def __init__(self, sts: TokenService, commands: ExternalCommands, clock: Clock) -> None:
@@ -39,11 +43,6 @@ class WebIdentitySource:
         return self.sts.assume_role_with_web_identity(step.target, step.role_arn, session_name, step.duration, token)
 
 
-def running_profiles(env: Mapping[str, str]) -> list[str]:
-    """Profiles whose ``credential_process`` an aws-vault process that started us is running."""
-    return [p for p in env.get(GUARD_VARIABLE, "").split(",") if p]
-
-
 class CredentialProcessSource:
     def __init__(self, commands: ExternalCommands, env: Mapping[str, str]) -> None:
         self.commands = commands
@@ -56,8 +55,8 @@ class CredentialProcessSource:
                 "which would recurse forever; store keys for it (aws-vault add) or point credential_process "
                 "at another profile"
             )
-        guard = ",".join([*self.running, step.profile])
         try:
+            guard = guard_value(self.running, step.profile)
             stdout = self.commands.run_shell(step.command, extra_env={GUARD_VARIABLE: guard})
             return parse_output(stdout, step.command)
         except (ExternalCommandError, CredentialProcessError) as e:

@@ -8,6 +8,7 @@ processes (aws-vault#1182). Field names match case-insensitively, as Go's decode
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 
 from aws_vault.domain.credentials import Credentials, parse_rfc3339
 from aws_vault.domain.errors import AwsVaultError
@@ -18,6 +19,32 @@ class CredentialProcessError(AwsVaultError):
 
 
 REQUIRED = ("Version", "AccessKeyId", "SecretAccessKey")
+
+# Profiles whose credential_process is running in an ancestor aws-vault process. aws-vault re-enters itself
+# forever when a profile's credential_process calls `aws-vault export` on the same profile (aws-vault#1176).
+GUARD_VARIABLE = "AWS_VAULT_CREDENTIAL_PROCESS_PROFILES"
+
+
+def running_profiles(env: Mapping[str, str]) -> list[str]:
+    """Profiles whose ``credential_process`` an aws-vault process that started us is running.
+
+    The value is a JSON list, as a profile name may hold a comma; the comma-separated form earlier
+    versions wrote is read too.
+    """
+    value = env.get(GUARD_VARIABLE, "")
+    if value.startswith("["):
+        try:
+            names = json.loads(value)
+        except (ValueError, RecursionError):
+            names = None
+        if isinstance(names, list) and all(isinstance(n, str) for n in names):
+            return [n for n in names if n]
+    return [p for p in value.split(",") if p]
+
+
+def guard_value(running: list[str], profile: str) -> str:
+    """The guard variable's value for a credential_process started for ``profile``."""
+    return json.dumps([*running, profile], separators=(",", ":"))
 
 
 def parse_output(stdout: bytes, command: str) -> Credentials:

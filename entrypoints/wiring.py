@@ -495,7 +495,7 @@ class Wiring:
 
     def pipeline(self, mfa_token: str = "") -> CredentialPipeline:
         from aws_vault.application.pipeline import CredentialPipeline
-        from aws_vault.application.sources import running_profiles
+        from aws_vault.domain.credential_process import running_profiles
 
         return CredentialPipeline(
             store=self.store,

@@ -627,13 +627,14 @@ def _completion(argv: list[str]) -> int:
 
 def run() -> None:
     """The ``aws-vault`` console script (and ``python -m aws_vault``)."""
+    import gc
+
     argv = sys.argv[1:]
     if credential_process_profile(argv) is None:
+        gc.enable()  # the console script turned it off while the CLI loaded (console.py)
         sys.exit(main(argv))
     # A credential_process lookup: a short-lived process that SDKs start on every call. Cyclic GC only
     # costs time here, and so does interpreter teardown (~2 ms) once the output is flushed.
-    import gc
-
     gc.disable()
     code = main(argv)
     for stream in (sys.stdout, sys.stderr):

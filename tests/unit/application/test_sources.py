@@ -9,8 +9,8 @@ import pytest
 from aws_vault.application.bus import EventBus
 from aws_vault.application.pipeline import CredentialPipeline
 from aws_vault.application.session_cache import SessionCache
-from aws_vault.application.sources import GUARD_VARIABLE, CredentialProcessSource, WebIdentitySource
-from aws_vault.domain.credential_process import CredentialProcessError
+from aws_vault.application.sources import CredentialProcessSource, WebIdentitySource
+from aws_vault.domain.credential_process import GUARD_VARIABLE, CredentialProcessError, running_profiles
 from aws_vault.domain.credentials import Credentials, master_to_json
 from aws_vault.domain.errors import MfaError
 from aws_vault.domain.items import credential_item
@@ -74,7 +74,18 @@ def test_credential_process_child_learns_which_profiles_are_running() -> None:
     w = World({"cp": {"credential_process": "get-creds"}}, env={GUARD_VARIABLE: "outer"})
     w.commands.outputs["get-creds"] = LONG_TERM
     w.run("cp")
-    assert w.commands.calls[0].extra_env == {GUARD_VARIABLE: "outer,cp"}
+    assert w.commands.calls[0].extra_env == {GUARD_VARIABLE: '["outer","cp"]'}
+
+
+def test_the_running_profiles_survive_a_comma_in_a_name() -> None:
+    w = World({"a,b": {"credential_process": "get-creds"}}, env={GUARD_VARIABLE: '["outer"]'})
+    w.commands.outputs["get-creds"] = LONG_TERM
+    w.run("a,b")
+    assert running_profiles(w.commands.calls[0].extra_env) == ["outer", "a,b"]
+    # The child for "a,b" refuses to recurse into "a,b", and does not take "a" or "b" for running.
+    assert running_profiles({GUARD_VARIABLE: '["outer","a,b"]'}) == ["outer", "a,b"]
+    assert running_profiles({GUARD_VARIABLE: "outer,cp"}) == ["outer", "cp"]  # as earlier versions wrote it
+    assert running_profiles({GUARD_VARIABLE: "[x,y"}) == ["[x", "y"]  # not JSON: the comma form
 
 
 def test_credential_process_calling_itself_stops_instead_of_recursing() -> None:
