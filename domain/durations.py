@@ -107,6 +107,8 @@ class CallLimits(Record):
 GET_SESSION_TOKEN_LIMITS = CallLimits("GetSessionToken", timedelta(minutes=15), timedelta(hours=36))
 ASSUME_ROLE_LIMITS = CallLimits("AssumeRole", timedelta(minutes=15), timedelta(hours=12))
 WEB_IDENTITY_LIMITS = CallLimits("AssumeRoleWithWebIdentity", timedelta(minutes=15), timedelta(hours=12))
+# An IAM user's federation token (login); a root user's is capped at 1h by AWS itself.
+FEDERATION_TOKEN_LIMITS = CallLimits("GetFederationToken", timedelta(minutes=15), timedelta(hours=36))
 
 SECONDS_KEY = "duration_seconds"
 """The one setting written in whole seconds (a config key); every other is a Go duration."""

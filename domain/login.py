@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 
 from aws_vault.domain.credentials import Credentials
-from aws_vault.domain.durations import parse_duration
+from aws_vault.domain.durations import parse_setting
 from aws_vault.domain.errors import LoginError
 from aws_vault.domain.plan import AssumeRole, AssumeRoleWithWebIdentity, Plan, SsoRoleCredentials
 from aws_vault.domain.records import Record
@@ -82,16 +82,17 @@ def federation_name(user_name: str) -> str:
     return user_name[:FEDERATION_NAME_MAX]
 
 
-def federation_duration(flag: timedelta | None, env_value: str) -> timedelta:
-    """``--duration``/``--federation-token-ttl``, then ``AWS_FEDERATION_TOKEN_TTL``, then 1h (§2.5).
+def federation_duration(flag: timedelta | None, env_value: str, flag_name: str = "--duration") -> tuple[timedelta, str]:
+    """``--duration``/``--federation-token-ttl``, then ``AWS_FEDERATION_TOKEN_TTL``, then 1h (§2.5), and the
+    setting it came from (``""`` for the default), for messages.
 
-    aws-vault ignores a malformed variable; we report it, as for the other TTL variables.
+    aws-vault ignores a malformed variable; we report it, as for the other TTL variables, and a negative one.
     """
     if flag is not None:
-        return flag
+        return flag, flag_name
     if env_value:
-        return parse_duration(env_value, where="AWS_FEDERATION_TOKEN_TTL")
-    return DEFAULT_FEDERATION_DURATION
+        return parse_setting(env_value, where="AWS_FEDERATION_TOKEN_TTL"), "AWS_FEDERATION_TOKEN_TTL"
+    return DEFAULT_FEDERATION_DURATION, ""
 
 
 def federation_url_from_env(env: Mapping[str, str]) -> str:

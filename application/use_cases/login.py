@@ -14,6 +14,7 @@ from datetime import timedelta
 from aws_vault.application.bus import EventBus
 from aws_vault.application.ports import ConfigSource, ConsoleSignin, FederationService
 from aws_vault.domain.credentials import Credentials
+from aws_vault.domain.durations import FEDERATION_TOKEN_LIMITS, check_call_duration
 from aws_vault.domain.errors import StsRequestError, UsageError
 from aws_vault.domain.events import ProviderChosen
 from aws_vault.domain.login import (
@@ -40,6 +41,7 @@ class ConsoleLoginRequest(Record):
     region: str
     path: str = ""
     federation_duration: timedelta = DEFAULT_FEDERATION_DURATION
+    federation_duration_setting: str = ""  # where the duration came from ("" for the default), for messages
     federation_url: str = ""  # AWS_VAULT_FEDERATION_URL: replaces the region's federation endpoint
 
 
@@ -96,6 +98,10 @@ class SignInToConsole:
         if is_assumed_role(arn):
             self._note(request, "caller is an assumed role, signing in with its credentials")
             return creds
+        # AWS refuses a duration out of its range only after the calls above; say which setting is wrong, first.
+        check_call_duration(
+            request.federation_duration, FEDERATION_TOKEN_LIMITS, request.federation_duration_setting, request.profile
+        )
         name = federation_name(self._user_name(creds, target, arn))
         self._note(request, f"using GetFederationToken for {name}")
         # Never cached, and no MFA: AWS does not take one here (§2.7.7, aws-vault#784).

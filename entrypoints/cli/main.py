@@ -333,10 +333,10 @@ def cmd_login(rt: Runtime) -> int:
 
     args, env = rt.args, rt.env
     profile = args.profile or env.get("AWS_PROFILE", "")  # the fork's default
-    flag = _duration(args.duration, "duration")
+    flag, flag_name = _duration(args.duration, "duration"), "--duration"
     if flag is None:
-        flag = _duration(args.federation_token_ttl, "federation-token-ttl")
-    duration = federation_duration(flag, env.get("AWS_FEDERATION_TOKEN_TTL", ""))
+        flag, flag_name = _duration(args.federation_token_ttl, "federation-token-ttl"), "--federation-token-ttl"
+    duration, setting = federation_duration(flag, env.get("AWS_FEDERATION_TOKEN_TTL", ""), flag_name)
     sign_in = rt.wiring.sign_in_to_console()
     try:
         if profile:
@@ -357,6 +357,7 @@ def cmd_login(rt: Runtime) -> int:
         region=config.region,
         path=args.path,
         federation_duration=duration,
+        federation_duration_setting=setting,
         federation_url=federation_url_from_env(env),
     )
     url = sign_in(request)
@@ -555,6 +556,8 @@ def main(
             except ParseError as e:
                 sys.stderr.write(f"aws-vault: error: {escape_controls(str(e))}, try --help\n")
                 return 1
+            except SystemExit as e:  # argparse's --help has printed the help: a status, not an exit, for callers
+                return e.code if isinstance(e.code, int) else 0
             if args.version:
                 print(VERSION)
                 return 0

@@ -126,7 +126,7 @@ def test_login_and_exec_environment(env: dict[str, str], profile: str, flag: tim
     typed = "".join(env.values())
     duration = outcome(lambda: federation_duration(flag, env.get("AWS_FEDERATION_TOKEN_TTL", "")), typed=typed)
     if flag is not None:
-        assert duration == flag
+        assert duration == (flag, "--duration")
     outcome(lambda: federation_url_from_env(env), typed=typed)
     found = outcome(lambda: environment_credentials(env), typed=typed)
     if isinstance(found, Credentials):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -62,6 +63,27 @@ def test_user_keys_are_swapped_for_a_federation_token(world: World) -> None:
     assert world.signin.calls[0].session.access_key_id == "ASIAFED0001"
     notes = [e.message for e in world.events if isinstance(e, ProviderChosen)]
     assert notes == ["profile home: using GetFederationToken for fake-user"]
+
+
+@pytest.mark.parametrize(
+    ("duration", "setting", "message"),
+    [
+        (timedelta(minutes=5), "--duration", "profile home: --duration: 5m0s is out of range for GetFederationToken (15m to 36h)"),
+        (timedelta(hours=48), "AWS_FEDERATION_TOKEN_TTL", "profile home: AWS_FEDERATION_TOKEN_TTL: 48h0m0s is out of range"),
+    ],
+)
+def test_a_federation_duration_aws_refuses_is_named_before_the_call(
+    world: World, duration: timedelta, setting: str, message: str
+) -> None:
+    with pytest.raises(UsageError, match=re.escape(message)):
+        world(federation_duration=duration, federation_duration_setting=setting)
+    assert "GetFederationToken" not in world.federation.ops
+    assert world.signin.calls == []
+
+
+def test_a_role_session_ignores_the_federation_duration(world: World) -> None:
+    world(ROLE, ready=True, federation_duration=timedelta(minutes=5))  # not sent anywhere: no error
+    assert [c.session for c in world.signin.calls] == [ROLE]
 
 
 def test_an_assumed_role_caller_signs_in_directly(world: World) -> None:

@@ -193,8 +193,10 @@ def test_policy_allows_everything() -> None:
 
 
 def test_federation_duration_precedence() -> None:
-    assert federation_duration(None, "") == timedelta(hours=1)
-    assert federation_duration(None, "2h") == timedelta(hours=2)
-    assert federation_duration(timedelta(minutes=30), "2h") == timedelta(minutes=30)
+    assert federation_duration(None, "") == (timedelta(hours=1), "")
+    assert federation_duration(None, "2h") == (timedelta(hours=2), "AWS_FEDERATION_TOKEN_TTL")
+    assert federation_duration(timedelta(minutes=30), "2h", "-f") == (timedelta(minutes=30), "-f")
     with pytest.raises(InvalidDurationError, match="AWS_FEDERATION_TOKEN_TTL"):
         federation_duration(None, "3600")
+    with pytest.raises(InvalidDurationError, match=r"AWS_FEDERATION_TOKEN_TTL: -1h0m0s .*cannot be negative"):
+        federation_duration(None, "-1h")

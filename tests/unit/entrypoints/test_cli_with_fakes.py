@@ -419,3 +419,9 @@ def test_huge_durations_are_one_line_errors(world: World, capsys: pytest.Capture
     )
     assert world.cli("list", env={"AWS_MIN_TTL": "-5m"}) == 1
     assert "AWS_MIN_TTL must not be negative" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["exec", "--help"], ["help", "list"], ["-h"]])
+def test_help_returns_a_status_in_process(world: World, capsys: pytest.CaptureFixture[str], argv: list[str]) -> None:
+    assert world.cli(*argv) == 0  # never SystemExit: tooling calls main() in-process
+    assert "usage:" in capsys.readouterr().out.lower()
