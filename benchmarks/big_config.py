@@ -1,4 +1,4 @@
-"""Benchmark: ``list`` and ``plan`` on very large configs, against botocore parsing the same file.
+"""Benchmark: ``list``, ``plan`` and ``check-config`` on very large configs, against botocore parsing the same file.
 
 Generates, in a temporary directory (HOME too: the user's real config and vault are never touched):
   (a) a config of 10 000 profiles: plain ones, roles with a ``source_profile``, roles sourced from
@@ -11,9 +11,11 @@ Measured in one run, as whole processes, medians of ``--runs`` starts each (inte
   * ``aws-vault list`` and ``aws-vault list --profiles`` on (a)
   * botocore loading (a): ``botocore.session.Session().full_config`` with ``AWS_CONFIG_FILE`` set
   * ``aws-vault plan --format json <deepest profile>`` on (b) (offline: no AWS call, no decryption)
+  * ``aws-vault check-config`` on (b) (offline, without the store: every profile of the chain checked)
   * botocore loading (b), for scale
 
-Target: list within a small multiple of botocore's parse; the 5 000-deep plan under 2 s.
+Target: list within a small multiple of botocore's parse; the 5 000-deep plan under 2 s; check-config on
+the 5 000-deep chain within a small multiple of botocore's parse of that file (it is linear in the chain).
 Run:  .venv/bin/python benchmarks/big_config.py [--runs 5] [--profiles 10000] [--depth 5000]
 """
 
@@ -131,6 +133,7 @@ def main() -> None:
             "list --profiles": ([AWS_VAULT, "list", "--profiles"], big_env),
             "botocore (a)": ([sys.executable, "-c", BOTOCORE_PARSE], big_env),
             "plan": ([AWS_VAULT, "plan", "--format", "json", deepest], chain_env),
+            "check-config": ([AWS_VAULT, "check-config"], chain_env),
             "botocore (b)": ([sys.executable, "-c", BOTOCORE_PARSE], chain_env),
         }
         times: dict[str, list[float]] = {name: [] for name in cases}
@@ -151,6 +154,10 @@ def main() -> None:
     print(
         f"{depth}-deep chain plan: {median['plan']:.2f} s (target < 2 s; "
         f"botocore parses that file in {median['botocore (b)']:.2f} s)"
+    )
+    print(
+        f"{depth}-deep chain check-config: {median['check-config']:.2f} s "
+        f"({median['check-config'] / median['botocore (b)']:.2f} x botocore's parse of that file)"
     )
 
 

@@ -1,30 +1,37 @@
 """``check-config``: lint a parsed ``~/.aws/config`` offline (no AWS calls, no secret store).
 
 ``check_config`` turns a ``ConfigFile`` into ``Finding``s, each naming the section's ``file:line``
-(the parser records lines per section, not per key). It reuses the resolver and the planner, so the
-linter and ``exec`` never disagree: every profile is resolved on its own, and a broken profile only
-loses the checks that need its resolved chain; every other profile is still checked.
+(the parser records lines per section, not per key). It uses the resolver's and the planner's rules, so
+the linter and ``exec`` never disagree: every profile is checked as if resolved and planned on its own, and
+a broken profile only loses the checks that need its resolved chain; every other profile is still checked.
+
+It takes time linear in the size of the config (plus the findings'), however deep the ``source_profile``
+chains and ``include_profile`` loops: each profile is resolved without its source once (the resolver's own
+step), and a chain's verdict is its source's verdict plus one hop, so profiles that share a chain share that
+work (``_Chains``, ``_IncludeWalks``). Only a deep ``include_profile`` chain without a loop still costs n^2:
+the resolver's own step walks each profile's include chain anew. ``tests/unit/domain/test_check_from_scratch.py``
+holds the findings equal to resolving and planning every profile from scratch (``resolve_profile``, ``build_plan``).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable
+from collections.abc import Collection
 from difflib import get_close_matches
 from types import MappingProxyType
 from typing import Literal
 
+from aws_vault.domain.durations import ASSUME_ROLE_LIMITS, GET_SESSION_TOKEN_LIMITS, check_call_duration
 from aws_vault.domain.errors import (
     AwsVaultError,
     IncludeLoopError,
     InvalidProfileValueError,
     MissingSourceProfileError,
-    RoleChainLoopError,
 )
-from aws_vault.domain.plan import AssumeRole, build_plan
+from aws_vault.domain.plan import build_plan
 from aws_vault.domain.profiles import PROFILE_KEYS, ROLE_CHAINING_MAXIMUM, ConfigFile, ProfileConfig, Section
 from aws_vault.domain.records import Record
-from aws_vault.domain.role_chain import parse_session_tags, resolve_profile
+from aws_vault.domain.role_chain import ResolveOptions, _Resolver, parse_session_tags, resolve_profile
 
 Severity = Literal["error", "warning"]
 ERROR: Severity = "error"
@@ -133,7 +140,7 @@ def check_config(config: ConfigFile, *, stored: Collection[str] = ()) -> list[Fi
 class _Checker:
     def __init__(self, config: ConfigFile, stored: Collection[str]) -> None:
         self.config = config
-        self.stored = stored
+        self.stored = frozenset(stored)
         self.findings: list[Finding] = []
 
     def add(self, severity: Severity, section: Section | None, profile: str, key: str, message: str,
@@ -149,8 +156,9 @@ class _Checker:
             self._check_keys(section, f"sso-session {section.name}", SSO_SESSION_KEYS, sorted(SSO_SESSION_KEYS))
         # Values the resolver would refuse are reported above; without them the chains still resolve.
         clean = self.config._replace(profiles=tuple(sanitized))
-        self._check_include_loops()
-        self._check_chains(clean)
+        includes = _IncludeWalks(self.config)  # sanitizing keeps every include_profile: one analysis serves both
+        self._check_include_loops(includes)
+        self._check_chains(_Chains(clean, self.stored, includes))
         return sorted(self.findings, key=lambda f: (f.path, f.line))
 
     # --- one section at a time -------------------------------------------------------------------
@@ -232,17 +240,15 @@ class _Checker:
 
     # --- include_profile loops -----------------------------------------------------------------
 
-    def _check_include_loops(self) -> None:
-        seen: set[frozenset[str]] = set()
+    def _check_include_loops(self, includes: _IncludeWalks) -> None:
+        seen: set[int] = set()
         for section in self.config.profiles:
-            loop = _include_loop(self.config, section.name)
-            if loop is None:
+            loop = includes.loop(section.name)
+            if loop is None or loop[0] in seen:
                 continue
-            members, implicit = loop
-            if frozenset(members) in seen:
-                continue
-            seen.add(frozenset(members))
-            first, path = self._rotate(members)
+            number, implicit = loop
+            seen.add(number)
+            first, path = self._rotate(includes.members(section.name))
             note = " (a profile without include_profile falls through to [default])" if implicit else ""
             self.add(ERROR, self.config.section(first), first, "include_profile",
                      f"include_profile loop: {path}{note}", INCLUDE_LOOP)
@@ -260,34 +266,36 @@ class _Checker:
 
     # --- resolved chains ------------------------------------------------------------------------
 
-    def _check_chains(self, clean: ConfigFile) -> None:
-        loops: set[frozenset[str]] = set()
+    def _check_chains(self, chains: _Chains) -> None:
+        """Each profile, in file order, as ``resolve_profile`` and then ``build_plan`` would treat it."""
+        loops: set[int] = set()
         failed: set[tuple[str, str]] = set()
-        # profile -> (the profile, the targets whose plans cap its AssumeRole)
-        capped: dict[str, tuple[ProfileConfig, list[str]]] = {}
-        for section in clean.profiles:
+        planned: list[tuple[str, _Cap | None]] = []  # (profile, the roles its plan caps), plans that succeed
+        for section in chains.config.profiles:
             name = section.name
-            try:
-                profile = resolve_profile(clean, name, stored=self.stored)
-            except RoleChainLoopError as e:
-                members = tuple(e.loop[:-1])
-                if frozenset(members) not in loops:
-                    loops.add(frozenset(members))
-                    first, path = self._rotate(members)
+            resolved = chains.resolve(name)
+            if isinstance(resolved, _SourceLoop):
+                if resolved.number not in loops:
+                    loops.add(resolved.number)
+                    first, path = self._rotate(resolved.members)
                     self.add(ERROR, self.config.section(first), first, "source_profile",
                              f"source_profile loop: {path}", SOURCE_LOOP)
                 continue
-            except (MissingSourceProfileError, IncludeLoopError):
+            if isinstance(resolved, MissingSourceProfileError | IncludeLoopError):
                 continue  # reported from the sections themselves
-            except InvalidProfileValueError as e:
-                self._invalid(e, failed, INVALID_VALUE)
+            if isinstance(resolved, InvalidProfileValueError):
+                self._invalid(resolved, failed, INVALID_VALUE)
                 continue
-            except AwsVaultError:
+            if resolved is not None:
                 continue
-            self._check_mfa(section, profile)
-            self._check_plan(profile, capped, failed)
-        for profile, targets in capped.values():
-            self._report_cap(profile, targets)
+            self._check_mfa(section, chains.profile(name), chains.serial_below(name))
+            # Planned as ``exec`` would, assuming the profile at the chain's bottom has stored keys.
+            plan = chains.plan(name)
+            if isinstance(plan, InvalidProfileValueError):
+                self._invalid(plan, failed, INCOMPLETE_SSO if plan.key.startswith("sso_") else INVALID_VALUE)
+            elif not isinstance(plan, AwsVaultError):
+                planned.append((name, plan))
+        self._report_caps(chains, planned)
 
     def _invalid(self, error: InvalidProfileValueError, failed: set[tuple[str, str]], code: str) -> None:
         key = (error.profile, error.key)
@@ -297,46 +305,62 @@ class _Checker:
         reason = str(error).removeprefix(f"profile {error.profile}: ")
         self.add(ERROR, self.config.section(error.profile), error.profile, error.key, reason, code)
 
-    def _check_mfa(self, section: Section, profile: ProfileConfig) -> None:
+    def _check_mfa(self, section: Section, profile: ProfileConfig, below: ProfileConfig | None) -> None:
         """A serial that differs from the nearest one below it on the chain: one more device to prompt for."""
         mine = profile.mfa_serial
-        if not mine:
-            return
-        below = next((p for p in profile.chain[1:] if p.mfa_serial), None)
-        if below is None or below.mfa_serial == mine:
+        if not mine or below is None or below.mfa_serial == mine:
             return
         self.add(WARNING, section, profile.name, "mfa_serial",
                  f"mfa_serial {mine} differs from {below.mfa_serial} of source profile {below.name}: "
                  "one MFA session cannot serve this chain, so expect a separate MFA prompt per device", MFA_MISMATCH)
 
-    def _check_plan(self, profile: ProfileConfig, capped: dict[str, tuple[ProfileConfig, list[str]]],
-                    failed: set[tuple[str, str]]) -> None:
-        """Plan the chain as ``exec`` would, assuming the profile at its bottom has stored keys."""
-        bottom = profile.chain[-1]
-        other_source = (
-            bottom.sso_start_url or bottom.sso_session or bottom.web_identity_token_file
-            or bottom.web_identity_token_process or bottom.credential_process
-        )
-        stored = set(self.stored) if other_source else {*self.stored, bottom.name}
-        try:
-            plan = build_plan(profile, stored)
-        except InvalidProfileValueError as e:
-            self._invalid(e, failed, INCOMPLETE_SSO if e.key.startswith("sso_") else INVALID_VALUE)
-            return
-        except AwsVaultError:
-            return
-        by_name = {p.name: p for p in profile.chain}
-        for step in plan.steps:
-            if not isinstance(step, AssumeRole):
-                continue
-            role = by_name.get(step.profile)
-            if role is not None and step.duration < role.assume_role_duration:
-                capped.setdefault(role.name, (role, []))[1].append(profile.name)
+    def _report_caps(self, chains: _Chains, planned: list[tuple[str, _Cap | None]]) -> None:
+        """One warning per capped role, in the order a profile-by-profile pass meets them.
 
-    def _report_cap(self, profile: ProfileConfig, targets: Iterable[str]) -> None:
+        That order is: profiles in file order, each plan's roles bottom-up. Plans share their lower parts
+        (``_Cap``), so each shared part is walked once.
+        """
+        order: dict[str, None] = {}
+        walked: set[_Cap] = set()
+        for _target, cap in planned:
+            met: list[str] = []
+            while cap is not None and cap not in walked:  # all below a walked part is walked
+                walked.add(cap)
+                met.append(cap.role)
+                cap = cap.below
+            for role in reversed(met):
+                order.setdefault(role)
+        # A role capped in its own plan gets a warning that names no other profile; only the others need
+        # the profiles whose plans cap them, and those are all named in their warnings.
+        tops = dict(planned)
+        own = {role for role in order if (top := tops.get(role)) is not None and top.role == role}
+        users: dict[str, set[str]] = {role: set() for role in order if role not in own}
+        next_named: dict[_Cap, _Cap | None] = {}  # a part -> its first part (itself or below) of such a role
+
+        def named(cap: _Cap | None) -> _Cap | None:
+            skipped: list[_Cap] = []
+            while cap is not None and cap.role in own:
+                if cap in next_named:
+                    cap = next_named[cap]
+                    break
+                skipped.append(cap)
+                cap = cap.below
+            for part in skipped:
+                next_named[part] = cap
+            return cap
+
+        for target, top in planned:
+            cap = named(top)
+            while cap is not None:
+                users[cap.role].add(target)
+                cap = named(cap.below)
+        for role in order:
+            self._report_cap(chains.profile(role), {role} if role in own else users[role])
+
+    def _report_cap(self, profile: ProfileConfig, users: set[str]) -> None:
+        """``users``: the profiles whose plans cap ``profile``'s AssumeRole."""
         name = profile.name
         wanted = profile.assume_role_duration
-        users = set(targets)
         others = sorted(users - {name})
         when = "" if name in users else f" when used as the source of {', '.join(others)}"
         limit = int(ROLE_CHAINING_MAXIMUM.total_seconds())
@@ -362,26 +386,329 @@ def _is_mfa_serial(value: str) -> bool:
     return _HARDWARE_SERIAL.match(value) is not None
 
 
-def _include_loop(config: ConfigFile, name: str) -> tuple[tuple[str, ...], bool] | None:
-    """The loop the resolver's ``include_profile`` walk from ``name`` runs into: (members, via [default]).
+# --- include_profile walks -----------------------------------------------------------------------
 
-    The same walk as ``role_chain``: ``include_profile`` if set, else fall through to ``[default]`` once.
+_FALL_THROUGH = -1
+"""The number of the one loop that falls through to ``[default]`` (cycles are numbered from 0)."""
+
+
+class _IncludeWalks:
+    """The loop, if any, that the resolver's ``include_profile`` walk from each name runs into.
+
+    The walk (``role_chain``'s): ``include_profile`` if set, else fall through to ``[default]`` once (a name
+    without a section has no ``include_profile``). ``include_profile`` alone makes a functional graph, so one
+    colour-marking pass gives each name where its path stops: at a name without ``include_profile``, or at
+    the member of a cycle it reaches first. A walk then loops iff its path ends in a cycle, or it falls
+    through to ``[default]`` and ``[default]``'s path runs into a cycle or back into its own path: that is, to
+    the same last name, so the loop is ``[default]``'s path closed by the fall-through.
     """
-    visited: list[str] = []
-    implicit: list[bool] = []  # implicit[i]: visited[i] was left by falling through to [default]
-    current: str | None = name
-    while current is not None:
-        if current in visited:
-            start = visited.index(current)
-            return tuple(visited[start:]), any(implicit[start:])
-        visited.append(current)
-        section = config.section(current)
-        include = section.get("include_profile") if section is not None else ""
-        if include:
-            current, fell = include, False
-        elif current != "default" and "default" not in visited:
-            current, fell = "default", True
+
+    def __init__(self, config: ConfigFile) -> None:
+        self.config = config
+        # name -> (where its path stops, whether that is in a cycle, whether [default] is on the path)
+        self._stops: dict[str, tuple[str, bool, bool]] = {}
+        self._cycles: dict[str, tuple[tuple[str, ...], int, int]] = {}  # member -> (cycle, index in it, number)
+        self._count = 0
+
+    def _include(self, name: str) -> str:
+        section = self.config.section(name)
+        return section.get("include_profile") if section is not None else ""
+
+    def _stop(self, name: str) -> tuple[str, bool, bool]:
+        path: list[str] = []
+        on_path: dict[str, int] = {}
+        current = name
+        while current not in self._stops:
+            if current in on_path:  # a cycle: each member enters it at itself
+                cycle = tuple(path[on_path[current] :])
+                has_default = "default" in cycle
+                for i, member in enumerate(cycle):
+                    self._cycles[member] = (cycle, i, self._count)
+                    self._stops[member] = (member, True, has_default)
+                self._count += 1
+                del path[on_path[current] :]
+                break
+            on_path[current] = len(path)
+            path.append(current)
+            include = self._include(current)
+            if not include:
+                self._stops[current] = (current, False, current == "default")
+                path.pop()
+                break
+            current = include
+        for member in reversed(path):
+            stop, cyclic, via_default = self._stops[self._include(member)]
+            self._stops[member] = (stop, cyclic, via_default or member == "default")
+        return self._stops[name]
+
+    def _walk_stop(self, name: str) -> tuple[str, bool] | None:
+        """Where ``name``'s whole walk stops (fall-through included): (stop, in a cycle); None if it ends."""
+        stop, cyclic, via_default = self._stop(name)
+        if cyclic:
+            return stop, True
+        if via_default:
+            return None  # past [default], a profile without include_profile ends the walk
+        default_stop, default_cyclic, _ = self._stop("default")
+        if default_cyclic:
+            return default_stop, True
+        return (stop, False) if default_stop == stop else None
+
+    def loop(self, name: str) -> tuple[int, bool] | None:
+        """The loop ``name``'s walk runs into: (its number, whether it falls through to [default])."""
+        found = self._walk_stop(name)
+        if found is None:
+            return None
+        stop, cyclic = found
+        return (self._cycles[stop][2], False) if cyclic else (_FALL_THROUGH, True)
+
+    def members(self, name: str) -> tuple[str, ...]:
+        """The members of ``name``'s loop, from the one its walk comes back to (as ``IncludeLoopError`` names)."""
+        found = self._walk_stop(name)
+        assert found is not None
+        stop, cyclic = found
+        if cyclic:
+            cycle, i, _ = self._cycles[stop]
+            return (*cycle[i:], *cycle[:i])
+        # [default]'s path comes back into name's path where the two paths merge.
+        fall = ["default"]
+        while include := self._include(fall[-1]):
+            fall.append(include)
+        index = {member: i for i, member in enumerate(fall)}
+        merge = name
+        while merge not in index:
+            merge = self._include(merge)
+        i = index[merge]
+        return (*fall[i:], *fall[:i])
+
+
+# --- source_profile chains ---------------------------------------------------------------------
+
+
+class _SourceLoop(Record):
+    """A ``source_profile`` loop: the resolver's ``RoleChainLoopError``, without a tuple per profile on it."""
+
+    number: int
+    cycle: tuple[str, ...]  # shared by every profile whose chain runs into it
+    start: int  # the member the walk comes back to
+
+    @property
+    def members(self) -> tuple[str, ...]:
+        return (*self.cycle[self.start :], *self.cycle[: self.start])
+
+
+class _Cap:
+    """A role whose AssumeRole a plan caps, on top of the roles capped further down the same plan.
+
+    Plans of profiles that share a chain share its lower part, so they share these too.
+    """
+
+    __slots__ = ("below", "role")
+
+    def __init__(self, role: str, below: _Cap | None) -> None:
+        self.role = role
+        self.below = below
+
+
+_Resolved = AwsVaultError | _SourceLoop | None
+_Planned = tuple[bool, _Cap | None] | AwsVaultError  # (credentials still long-term keys, capped roles); or the error
+_Hop = tuple[str, str | None, int]  # (profile, the profile using it as its source or None, roles above: _ONE_...)
+
+# The roles above a profile on the chain being planned, as ``_Planner.keeps_full`` counts them: none, exactly one
+# that wants more than the chaining maximum, or anything else.
+_NO_ROLE, _ONE_LONG_ROLE, _OTHER_ROLES = 0, 1, 2
+
+
+def _roles_down_to(above: int, p: ProfileConfig) -> int:
+    """The roles above ``p``'s source: those above ``p``, and ``p``."""
+    if not p.role_arn:
+        return above
+    if above == _NO_ROLE and p.assume_role_duration > ROLE_CHAINING_MAXIMUM:
+        return _ONE_LONG_ROLE
+    return _OTHER_ROLES
+
+
+def _has_other_source(p: ProfileConfig) -> bool:
+    return bool(
+        p.sso_start_url
+        or p.sso_session
+        or p.web_identity_token_file
+        or p.web_identity_token_process
+        or p.credential_process
+    )
+
+
+def _on_top(p: ProfileConfig, consumer: ProfileConfig | None, keeps_full: bool, long_term: bool) -> tuple[bool, bool]:
+    """``_Planner._on_top`` with ``build_plan``'s defaults, as far as check-config looks at its steps.
+
+    ``p``'s GetSessionToken and AssumeRole on credentials that are ``long_term`` keys or not; ``consumer``
+    uses ``p`` as its source. Returns (what ``p`` hands up is still long-term keys, its AssumeRole is capped);
+    raises what the planner raises.
+    """
+    primes = (
+        long_term
+        and (not p.role_arn or (consumer is not None and bool(consumer.role_arn)))
+        and not keeps_full
+        # build_plan's ``no_session_for`` is "", which a profile named "" matches.
+        and p.name != ""
+        and (consumer is None or (bool(consumer.mfa_serial) and consumer.mfa_serial == p.mfa_serial))
+    )
+    if primes:
+        if consumer is None:
+            duration, setting = p.session_token_duration, p.session_token_duration_setting
         else:
-            current, fell = None, False
-        implicit.append(fell)
-    return None
+            duration, setting = p.chained_session_token_duration, p.chained_session_token_duration_setting
+        check_call_duration(duration, GET_SESSION_TOKEN_LIMITS, setting, p.name)
+        long_term = False
+    if not p.role_arn:
+        return long_term, False
+    capped = not long_term and p.assume_role_duration > ROLE_CHAINING_MAXIMUM
+    duration = ROLE_CHAINING_MAXIMUM if capped else p.assume_role_duration
+    check_call_duration(duration, ASSUME_ROLE_LIMITS, p.assume_role_duration_setting, p.name)
+    return False, capped
+
+
+class _Chains:
+    """Every profile's ``source_profile`` chain, resolved and planned as on its own, with each hop done once.
+
+    ``resolve_profile`` and ``build_plan`` walk a profile's whole chain: called for every profile of a chain
+    n deep, they make n^2 hops. Here each profile is resolved without its source once (the resolver's own
+    step), and a chain's verdict is its source's verdict plus one hop, kept for every profile above it:
+    the resolver's error, loop or success; the nearest MFA serial below; the plan. A plan's hop depends on
+    the profile above it (its "consumer") and on how many roles are above (``_Planner.keeps_full``), so plans
+    are kept per ``_Hop``: at most three per source link. Walks are loops: chains may be thousands deep.
+    """
+
+    def __init__(self, config: ConfigFile, stored: frozenset[str], includes: _IncludeWalks) -> None:
+        self.config = config
+        self.stored = stored
+        self.includes = includes
+        # check-config reads no environment and no flags, so a profile resolves the same in every chain.
+        self.resolver = _Resolver(config, {}, ResolveOptions(), "", stored)
+        self._own: dict[str, ProfileConfig | AwsVaultError] = {}
+        self._resolved: dict[str, _Resolved] = {}
+        self._loops = 0
+        self._serials: dict[str, ProfileConfig | None] = {}
+        self._plans: dict[_Hop, _Planned] = {}
+
+    def own(self, name: str) -> ProfileConfig | AwsVaultError:
+        """``name`` resolved without its source (``source`` unset), or what resolving it raises."""
+        if name not in self._own:
+            if self.includes.loop(name) is not None:
+                # What the resolver raises (it would walk the whole loop again for each profile on it);
+                # check-config reports include loops from the sections instead.
+                self._own[name] = IncludeLoopError(name)
+            else:
+                try:
+                    self._own[name] = self.resolver._own(name)
+                except AwsVaultError as e:
+                    self._own[name] = e
+        return self._own[name]
+
+    def profile(self, name: str) -> ProfileConfig:
+        """``own(name)`` for a profile on a chain that resolves."""
+        own = self.own(name)
+        assert isinstance(own, ProfileConfig)
+        return own
+
+    def resolve(self, name: str) -> _Resolved:
+        """What ``resolve_profile`` raises for ``name`` (a loop as ``_SourceLoop``); None when it resolves.
+
+        The resolver's walk: ``name`` resolved on its own, then a loop back onto the walk, then a source
+        that exists nowhere, then on to the source.
+        """
+        path: list[tuple[str, str]] = []  # (profile, its source), each waiting for its source's verdict
+        on_path: dict[str, int] = {}
+        current = name
+        while current not in self._resolved:
+            own = self.own(current)
+            if isinstance(own, AwsVaultError):
+                self._resolved[current] = own
+                break
+            source = own.source_profile_name
+            if not source:
+                self._resolved[current] = None
+                break
+            on_path[current] = len(path)
+            path.append((current, source))
+            if source in on_path:
+                cycle = tuple(member for member, _ in path[on_path[source] :])
+                for i, member in enumerate(cycle):
+                    self._resolved[member] = _SourceLoop(self._loops, cycle, i)
+                self._loops += 1
+                del path[on_path[source] :]
+                break
+            if self.config.section(source) is None and source not in self.stored:
+                self._resolved[current] = MissingSourceProfileError(current, source)
+                path.pop()
+                break
+            current = source
+        for member, source in reversed(path):
+            self._resolved[member] = self._resolved[source]
+        return self._resolved[name]
+
+    def serial_below(self, name: str) -> ProfileConfig | None:
+        """The nearest profile below ``name`` on its chain (which resolves) that has an ``mfa_serial``."""
+        path: list[str] = []
+        current = self.profile(name).source_profile_name
+        found: ProfileConfig | None = None
+        while current:
+            if current in self._serials:
+                found = self._serials[current]
+                break
+            profile = self.profile(current)
+            if profile.mfa_serial:
+                found = profile
+                break
+            path.append(current)
+            current = profile.source_profile_name
+        for member in path:
+            self._serials[member] = found
+        return found
+
+    def plan(self, name: str) -> _Cap | AwsVaultError | None:
+        """What ``build_plan`` raises for ``name`` (chain resolved), or the roles whose AssumeRole it caps.
+
+        As check-config plans: the profile at the bottom of the chain has stored keys, unless it gets
+        credentials another way (SSO, web identity, credential_process).
+        """
+        hop: _Hop = (name, None, _NO_ROLE)
+        pending: list[_Hop] = []
+        while hop not in self._plans:
+            current, _, above = hop
+            p = self.profile(current)
+            source = p.source_profile_name
+            if current in self.stored or not (source or _has_other_source(p)):
+                self._plans[hop] = self._on_top(hop, (True, None))  # build_plan starts from stored keys here
+                break
+            if not source:
+                self._plans[hop] = self._from_other_source(p)
+                break
+            pending.append(hop)
+            hop = (source, current, _roles_down_to(above, p))
+        for waiting in reversed(pending):
+            self._plans[waiting] = self._on_top(waiting, self._plans[hop])
+            hop = waiting
+        planned = self._plans[hop]
+        return planned if isinstance(planned, AwsVaultError) else planned[1]
+
+    def _from_other_source(self, bottom: ProfileConfig) -> _Planned:
+        """The plan's first step, from SSO, web identity or credential_process: the planner's own."""
+        try:
+            build_plan(bottom, self.stored)  # ``bottom`` has no source: this plans only that step
+        except AwsVaultError as e:
+            return e
+        return False, None
+
+    def _on_top(self, hop: _Hop, below: _Planned) -> _Planned:
+        """The plan up to ``hop``'s source, ``below``, with ``hop``'s profile's steps on top."""
+        if isinstance(below, AwsVaultError):
+            return below
+        name, consumer, above = hop
+        p = self.profile(name)
+        long_term, caps = below
+        keeps_full = _roles_down_to(above, p) == _ONE_LONG_ROLE
+        try:
+            long_term, capped = _on_top(p, None if consumer is None else self.profile(consumer), keeps_full, long_term)
+        except AwsVaultError as e:
+            return e
+        return long_term, _Cap(name, caps) if capped else caps

@@ -140,7 +140,7 @@ _FUZZ = "tests/fuzz/"
 KNOWN_BUGS: tuple[KnownBug, ...] = ()
 """Bugs the fuzzers found that are reported and not fixed yet; each fixed one became a plain regression test
 (edge-of-range times, impossible session-key expiries, deeply nested JSON, AWS_MAX_ATTEMPTS=², raw line
-breaks in messages)."""
+breaks in messages, check-config's n^2 time on deep chains)."""
 
 
 def known_bug(error: BaseException) -> KnownBug | None:
