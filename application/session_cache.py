@@ -1,7 +1,8 @@
 """The session cache kept in the secret store itself, with aws-vault's keys and rules (reference §3.2).
 
-Lookup takes the first key with the ``<type>,<b64 profile>,<b64 mfa>,`` prefix; every lookup and
-write first purges legacy and expired session keys; a hit needs at least ``min_ttl`` remaining.
+Lookup takes the first key with the ``<type>,<b64 profile>,<b64 mfa>,`` prefix that is fresh (at least
+``min_ttl`` remaining); every lookup and write first purges legacy and expired session keys. A save writes the
+new session before it deletes the one it replaces.
 """
 
 from __future__ import annotations
@@ -57,6 +58,9 @@ class SessionCache:
         for key in self._purged_keys():
             if not key.startswith(prefix):
                 continue
+            named = SessionKey.parse(key)
+            if named is not None and not is_fresh(named.expires, self.clock.now(), self.min_ttl):
+                continue  # the name carries the expiry (§3.1): a stale session is not even decrypted
             try:
                 item = self.store.get(key)
                 if item is None:
@@ -71,7 +75,8 @@ class SessionCache:
                     CachedSessionReused(spec.profile, spec.type, creds.masked_key_id, creds.expiration - now)
                 )
                 return creds
-            break
+            # aws-vault stops at the first key with the prefix (§3.2). A writer killed between writing its new
+            # session and deleting the old one leaves both; the newer one, further on, is still worth a look.
         self.bus.publish(SessionCacheMissed(spec.profile, spec.type))
         return None
 
@@ -86,9 +91,8 @@ class SessionCache:
         for key in self.store.keys() if keys is None else keys:
             if key.startswith(prefix) and not is_purgeable(key, now):
                 parsed = SessionKey.parse(key)
-                if parsed is None:
-                    return None
-                return parsed.expires if is_fresh(parsed.expires, now, self.min_ttl) else None
+                if parsed is not None and is_fresh(parsed.expires, now, self.min_ttl):
+                    return parsed.expires
         return None
 
     def save(self, spec: CacheSpec, creds: Credentials) -> None:
@@ -97,11 +101,12 @@ class SessionCache:
         key = SessionKey(spec.type, spec.profile, spec.mfa_serial, int(creds.expiration.timestamp()))
         name = key.format()
         prefix = session_prefix(spec.type, spec.profile, spec.mfa_serial)
-        for old in self._purged_keys():
-            if old.startswith(prefix) and old != name:
-                with contextlib.suppress(ItemNotFoundError):
-                    self.store.remove(old)
+        olds = [old for old in self._purged_keys() if old.startswith(prefix) and old != name]
+        # The new session first, then the old ones go: a process killed in between loses no valid session.
         self.store.set(session_item(key, session_to_json(creds)))
+        for old in olds:
+            with contextlib.suppress(ItemNotFoundError):
+                self.store.remove(old)
         self.bus.publish(SessionCached(spec.profile, spec.type, name, creds.expiration))
 
     def sessions(self) -> list[SessionKey]:

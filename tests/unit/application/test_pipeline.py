@@ -10,13 +10,13 @@ from aws_vault.application.bus import EventBus
 from aws_vault.application.pipeline import CredentialPipeline
 from aws_vault.application.session_cache import SessionCache
 from aws_vault.domain import events as ev
-from aws_vault.domain.credentials import Credentials, master_to_json, session_from_json
+from aws_vault.domain.credentials import Credentials, master_to_json, session_from_json, session_to_json
 from aws_vault.domain.errors import StsRequestError
 from aws_vault.domain.items import credential_item
 from aws_vault.domain.plan import build_plan
 from aws_vault.domain.profiles import ConfigFile, Section
 from aws_vault.domain.role_chain import resolve_profile
-from aws_vault.domain.sessions import KeyKind, SessionKey, classify_key
+from aws_vault.domain.sessions import KeyKind, SessionKey, classify_key, session_item
 from tests.fakes.clock import FakeClock
 from tests.fakes.prompts import FakeMfaPrompt
 from tests.fakes.secret_store import FakeSecretStore
@@ -233,3 +233,32 @@ def test_no_lock_in_a_process_started_by_a_credential_process_fetch() -> None:
     locks = FakeLocks()
     _pipeline(world, locks, held_by_caller=("cp",)).run(_plan("work-admin_role"))
     assert locks.acquired == []
+
+
+def test_a_refresh_writes_the_new_session_before_it_deletes_the_old_one() -> None:
+    w = World("111111", "222222")
+    w.run("work")
+    [old] = w.session_keys()
+    w.clock.advance(timedelta(minutes=56))  # 4 minutes left: below AWS_MIN_TTL, refreshed
+    order: list[tuple[str, str]] = []
+    store_set, store_remove = w.store.set, w.store.remove
+    w.store.set = lambda item: (order.append(("set", item.key)), store_set(item))[1]  # type: ignore[method-assign]
+    w.store.remove = lambda key: (order.append(("remove", key)), store_remove(key))[1]  # type: ignore[method-assign]
+    w.run("work")
+    [new] = w.session_keys()
+    assert order == [("set", new.format()), ("remove", old.format())]
+
+
+def test_a_stale_session_left_beside_a_fresh_one_does_not_hide_it() -> None:
+    # What a writer killed between its write and its delete leaves: both sessions of one profile.
+    w = World("111111", "222222")
+    w.run("work")
+    [first] = w.session_keys()
+    w.clock.advance(timedelta(minutes=56))
+    fresh = Credentials("ASIAFRESH", "s", "t", w.clock.now() + timedelta(hours=1))
+    spec_key = SessionKey(first.type, first.profile, first.mfa_serial, int(fresh.expiration.timestamp()))  # type: ignore[union-attr]
+    w.cache.store.set(session_item(spec_key, session_to_json(fresh)))
+    assert len(w.session_keys()) == 2
+
+    assert w.run("work").access_key_id == "ASIAFRESH"
+    assert w.sts.ops == ["GetSessionToken"]  # only the first run's: the fresh one was found
