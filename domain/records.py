@@ -16,6 +16,7 @@ _MISSING = object()
 @dataclass_transform(frozen_default=True, eq_default=True)
 class Record:
     _fields: ClassVar[tuple[str, ...]] = ()
+    _names: ClassVar[frozenset[str]] = frozenset()
     _defaults: ClassVar[dict[str, Any]] = {}
     _hidden: ClassVar[frozenset[str]] = frozenset()
     """Fields left out of ``repr`` (secrets)."""
@@ -28,6 +29,7 @@ class Record:
             if not str(annotation).startswith(("ClassVar", "typing.ClassVar"))
         ]
         cls._fields = (*cls._fields, *(n for n in own if n not in cls._fields))
+        cls._names = frozenset(cls._fields)
         cls._defaults = {
             **cls._defaults,
             **{n: cls.__dict__[n] for n in own if n in cls.__dict__},
@@ -37,17 +39,20 @@ class Record:
         fields = self._fields
         if len(args) > len(fields):
             raise TypeError(f"{type(self).__name__} takes {len(fields)} arguments, got {len(args)}")
-        values = dict(zip(fields, args, strict=False))
+        # Straight into the instance dict: a lookup builds some 30 records, so this is on every start's path.
+        values = self.__dict__
+        values.update(zip(fields, args, strict=False))
         for name, value in kwargs.items():
-            if name not in fields or name in values:
+            if name in values or name not in self._names:
                 raise TypeError(f"{type(self).__name__}: unexpected or repeated argument {name!r}")
             values[name] = value
-        setter = object.__setattr__
-        for name in fields:
-            value = values.get(name, self._defaults.get(name, _MISSING))
-            if value is _MISSING:
-                raise TypeError(f"{type(self).__name__}: missing argument {name!r}")
-            setter(self, name, value)
+        if len(values) < len(fields):
+            for name in fields:
+                if name not in values:
+                    value = self._defaults.get(name, _MISSING)
+                    if value is _MISSING:
+                        raise TypeError(f"{type(self).__name__}: missing argument {name!r}")
+                    values[name] = value
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError(f"{type(self).__name__} is immutable")
@@ -71,7 +76,13 @@ class Record:
         return f"{type(self).__name__}({shown})"
 
     def _replace(self, **changes: Any) -> Self:
-        return type(self)(**{**self._asdict(), **changes})
+        for name in changes:
+            if name not in self._names:
+                raise TypeError(f"{type(self).__name__}: unexpected or repeated argument {name!r}")
+        copy = object.__new__(type(self))
+        values = self.__dict__  # the fields only: a subclass may keep derived data beside them (an index)
+        copy.__dict__.update({name: values[name] for name in self._fields}, **changes)
+        return copy
 
     def _asdict(self) -> dict[str, Any]:
         return {n: getattr(self, n) for n in self._fields}

@@ -7,6 +7,7 @@ namespace with long-term credentials and OIDC tokens, so every key is classified
 from __future__ import annotations
 
 import binascii
+import functools
 from datetime import UTC, datetime, timedelta
 from typing import Final
 
@@ -59,15 +60,21 @@ class SessionKey(Record):
     @staticmethod
     def parse(key: str) -> SessionKey | None:
         """The key as a current-format session key, or ``None``."""
-        if not _is_current(key):
-            return None
-        kind, profile, mfa, expiry = key.split(",")
-        if len(expiry) > 12 or int(expiry) > _LAST_EXPIRY:  # beyond year 9999: no date, so not a session key
-            return None
-        try:
-            return SessionKey(kind, _unb64(profile), _unb64(mfa), int(expiry))
-        except (ValueError, binascii.Error, UnicodeDecodeError):
-            return None
+        return _parse_key(key)
+
+
+@functools.lru_cache(maxsize=1024)
+def _parse_key(key: str) -> SessionKey | None:
+    # Cached: one lookup classifies, purges and matches the same few keys, each parse two base64 decodes.
+    if not _is_current(key):
+        return None
+    kind, profile, mfa, expiry = key.split(",")
+    if len(expiry) > 12 or int(expiry) > _LAST_EXPIRY:  # beyond year 9999: no date, so not a session key
+        return None
+    try:
+        return SessionKey(kind, _unb64(profile), _unb64(mfa), int(expiry))
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        return None
 
 
 def session_prefix(kind: str, profile: str, mfa_serial: str) -> str:

@@ -41,7 +41,7 @@ echo "$PWD/.dev" > "$site/aws_vault_dev.pth"
 cat > .venv/bin/aws-vault <<SCRIPT
 #!$PWD/.venv/bin/python
 import sys
-from aws_vault.entrypoints.cli.console import run
+from aws_vault.entrypoints.cli import run
 sys.exit(run())
 SCRIPT
 chmod +x .venv/bin/aws-vault

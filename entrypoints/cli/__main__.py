@@ -1,5 +1,5 @@
 """``python -m aws_vault.entrypoints.cli``."""
 
-from aws_vault.entrypoints.cli.console import run
+from aws_vault.entrypoints.cli import run
 
 run()

@@ -634,7 +634,7 @@ def run() -> None:
 
     argv = sys.argv[1:]
     if credential_process_profile(argv) is None:
-        gc.enable()  # the console script turned it off while the CLI loaded (console.py)
+        gc.enable()  # the console script turned it off while the CLI loaded (cli/__init__.py)
         sys.exit(main(argv))
     # A credential_process lookup: a short-lived process that SDKs start on every call. Cyclic GC only
     # costs time here, and so does interpreter teardown (~2 ms) once the output is flushed.

@@ -9,7 +9,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from aws_vault.entrypoints.cli import console, main
+from aws_vault.entrypoints import cli
+from aws_vault.entrypoints.cli import main
 
 
 @pytest.fixture(autouse=True)
@@ -38,7 +39,7 @@ def run_console(monkeypatch: pytest.MonkeyPatch, *argv: str) -> tuple[bool, int]
     monkeypatch.setattr(main.os, "_exit", fake_exit)
     monkeypatch.setattr(sys, "argv", ["aws-vault", *argv])
     with pytest.raises(SystemExit) as ended:
-        console.run()
+        cli.run()
     return seen[0], int(ended.value.code or 0)
 
 
