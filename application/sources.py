@@ -23,6 +23,7 @@ from aws_vault.domain.plan import AssumeRoleWithWebIdentity, CredentialProcess, 
 if TYPE_CHECKING:
     from aws_vault.application.ports import Clock, ExternalCommands, TokenService
 
+
 class WebIdentitySource:
     def __init__(self, sts: TokenService, commands: ExternalCommands, clock: Clock) -> None:
         self.sts = sts

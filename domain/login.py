@@ -88,10 +88,13 @@ def federation_duration(flag: timedelta | None, env_value: str, flag_name: str =
 
     aws-vault ignores a malformed variable; we report it, as for the other TTL variables, and a negative one.
     """
-    if flag is not None:
+    # A zero duration means "not set", as aws-vault's zero time.Duration does (§2.5).
+    if flag:
         return flag, flag_name
     if env_value:
-        return parse_setting(env_value, where="AWS_FEDERATION_TOKEN_TTL"), "AWS_FEDERATION_TOKEN_TTL"
+        parsed = parse_setting(env_value, where="AWS_FEDERATION_TOKEN_TTL")
+        if parsed:
+            return parsed, "AWS_FEDERATION_TOKEN_TTL"
     return DEFAULT_FEDERATION_DURATION, ""
 
 

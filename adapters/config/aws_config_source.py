@@ -198,11 +198,11 @@ class AwsConfigSource(ConfigSource):
 
     def add_profile(self, name: str, values: dict[str, str] | None = None) -> None:
         values = {k: v for k, v in (values or {}).items() if v}
-        self.check_profile_name(name)
-        _check_writable(name, values)
         original = self._read() or b""
         if original and parse_config_text(_decode(original, self._path), self._path).section(name):
             return
+        self.check_profile_name(name)
+        _check_writable(name, values)
         # aws-vault rewrites the whole file through go-ini; appending keeps every existing byte, which is
         # what TestAddProfileToExistingNestedConfig checks (reference §9.1), and writes go-ini's
         # ``key=value`` form (reference §2.1).

@@ -334,7 +334,7 @@ def cmd_login(rt: Runtime) -> int:
     args, env = rt.args, rt.env
     profile = args.profile or env.get("AWS_PROFILE", "")  # the fork's default
     flag, flag_name = _duration(args.duration, "duration"), "--duration"
-    if flag is None:
+    if not flag:  # unset or zero: the v4 flag, then the variable
         flag, flag_name = _duration(args.federation_token_ttl, "federation-token-ttl"), "--federation-token-ttl"
     duration, setting = federation_duration(flag, env.get("AWS_FEDERATION_TOKEN_TTL", ""), flag_name)
     sign_in = rt.wiring.sign_in_to_console()

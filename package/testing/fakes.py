@@ -215,7 +215,8 @@ class FakeConfigSource(ConfigSource):
     """Holds a ``ConfigFile``; ``add_profile`` appends a section as the real adapter does.
 
     ``fail_with`` makes every call raise that error (e.g. a ``ConfigSyntaxError``). A name with surrounding
-    spaces, quotes or a line break does not read back as itself: ``check_profile_name`` refuses it, like the file.
+    spaces or quotes, or a line break, does not read back as itself: ``check_profile_name`` refuses it, like
+    the file.
     """
 
     def __init__(
@@ -242,7 +243,8 @@ class FakeConfigSource(ConfigSource):
         return self.config
 
     def check_profile_name(self, name: str) -> None:
-        if name != name.strip() or not name or any(c in name for c in "\"'\r\n"):
+        quoted = len(name) >= 2 and name[0] == name[-1] and name[0] in "\"'"  # the file strips such quotes
+        if not name or name != name.strip() or quoted or "\r" in name or "\n" in name:
             raise ConfigError(f"cannot add profile {name!r} to the config: the name would not read back as itself")
 
     def add_profile(self, name: str, values: dict[str, str] | None = None) -> None:

@@ -465,7 +465,7 @@ def test_source_contract_add_then_load(any_source: ConfigSource) -> None:
     assert config.profile_names() == ["a"]  # an empty [default] is not listed
 
 
-@pytest.mark.parametrize("name", [" lead", "trail ", '"quoted"', "a\nb", ""])
+@pytest.mark.parametrize("name", [" lead", "trail ", '"quoted"', "'single'", "a\nb", ""])
 def test_source_contract_check_profile_name_refuses_what_would_not_read_back(any_source: ConfigSource, name: str) -> None:
     with pytest.raises(ConfigError, match="cannot add profile"):
         any_source.check_profile_name(name)
@@ -474,7 +474,7 @@ def test_source_contract_check_profile_name_refuses_what_would_not_read_back(any
     assert any_source.load().profiles == ()
 
 
-@pytest.mark.parametrize("name", ["a", "default", "with space", "-dash", "é"])
+@pytest.mark.parametrize("name", ["a", "default", "with space", "-dash", "é", "o'brien", 'a"b', "'x"])
 def test_source_contract_check_profile_name_accepts_what_reads_back(any_source: ConfigSource, name: str) -> None:
     any_source.check_profile_name(name)
     any_source.add_profile(name)
@@ -497,3 +497,12 @@ def test_add_profile_refuses_names_that_would_read_back_differently(tmp_path: Pa
     with pytest.raises(ConfigError, match="would not read back as itself"):
         AwsConfigSource(str(path)).add_profile(name)
     assert path.read_text() == "[profile a]\nregion=us-east-1\n"
+
+
+def test_add_profile_of_an_existing_section_changes_nothing_even_for_a_name_it_could_not_write(tmp_path: Path) -> None:
+    path = tmp_path / "config"
+    path.write_text("[profile \"'q'\"]\nregion=r\n")  # reads back as 'q' (with its quotes)
+    source = AwsConfigSource(str(path))
+    assert [p.name for p in source.load().profiles] == ["'q'"]
+    source.add_profile("'q'")  # there already: nothing to write, so nothing to refuse
+    assert path.read_text() == "[profile \"'q'\"]\nregion=r\n"

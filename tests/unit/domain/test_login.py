@@ -200,3 +200,6 @@ def test_federation_duration_precedence() -> None:
         federation_duration(None, "3600")
     with pytest.raises(InvalidDurationError, match=r"AWS_FEDERATION_TOKEN_TTL: -1h0m0s .*cannot be negative"):
         federation_duration(None, "-1h")
+    # Zero is "not set" (aws-vault's zero time.Duration): the next source, then the default.
+    assert federation_duration(timedelta(0), "2h") == (timedelta(hours=2), "AWS_FEDERATION_TOKEN_TTL")
+    assert federation_duration(None, "0s") == (timedelta(hours=1), "")

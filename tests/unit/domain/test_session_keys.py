@@ -13,7 +13,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from aws_vault.domain.role_chain import is_role_arn
-from aws_vault.domain.sessions import KeyKind, SessionKey, classify_key
+from aws_vault.domain.sessions import KeyKind, SessionKey, _is_current, _is_legacy, classify_key
 
 CURRENT = re.compile(r"[^,]+,[^,]+,[^,]*,[0-9]+")
 LEGACY = (
@@ -54,6 +54,9 @@ def go_kind(key: str) -> str:
 @example("sts.GetSessionToken,d29yaw,,1700000000\n")
 @example("sts.GetSessionToken,d29yaw,,١٧")
 def test_classify_key_agrees_with_aws_vaults_regexes(key: str) -> None:
+    # Each matcher on its own too: go_kind's SessionKey.parse uses _is_current, so this alone could miss it.
+    assert _is_current(key) == bool(CURRENT.fullmatch(key))
+    assert _is_legacy(key) == any(p.fullmatch(key) for p in LEGACY)
     assert classify_key(key) == go_kind(key)
 
 
