@@ -67,13 +67,16 @@ source_profile = bench-user
 role_arn = {ROLE}
 mfa_serial = {MFA}
 """
-# What the file backend cannot avoid on a cached lookup: the console script's `re`, json, datetime, and
-# the cryptography primitives that decrypt the session (PBKDF2, AES key unwrap, AES-GCM).
+# What any reader of aws-vault's file store cannot avoid on a cached lookup: the console script's `re`, json,
+# datetime, the cryptography primitives that decrypt the session (PBKDF2 with SHA-256, AES key unwrap,
+# AES-GCM), and the one PBKDF2 derivation the item's header asks for (8192 iterations, aws-vault's p2c).
 FILE_BACKEND_FLOOR = (
     "import re, json, datetime\n"
     "from cryptography.hazmat.primitives.ciphers.aead import AESGCM\n"
     "from cryptography.hazmat.primitives.keywrap import aes_key_unwrap\n"
     "from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC\n"
+    "from cryptography.hazmat.primitives.hashes import SHA256\n"
+    "PBKDF2HMAC(SHA256(), 16, bytes(31), 8192).derive(b'passphrase')\n"
 )
 BOTOCORE_LOOKUP = """
 import sys
@@ -244,8 +247,8 @@ def run_backend(backend: str, runs: int) -> None:
               "  (target <= 4x)")
         print(f"  dev venv export (source via .pth)   {dev:7.1f} ms   {dev / cached:4.2f}x the installed package")
         if floor:
-            print(f"  file-backend import floor           {floor:7.1f} ms   {floor / python:4.2f}x python"
-                  f"  (re+json+crypto imports alone; aws-vault adds {cached - floor:.1f} ms)")
+            print(f"  file-store floor                    {floor:7.1f} ms   {floor / python:4.2f}x python"
+                  f"  (imports + one PBKDF2 the format needs; aws-vault adds {cached - floor:.1f} ms)")
     finally:
         stack.close()
         moto.stop()
