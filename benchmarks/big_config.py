@@ -4,7 +4,8 @@ Generates, in a temporary directory (HOME too: the user's real config and vault 
   (a) a config of 10 000 profiles: plain ones, roles with a ``source_profile``, roles sourced from
       other roles, and profiles that ``include_profile`` another;
   (b) a config holding one ``source_profile`` chain 5 000 profiles deep (roles all the way down to a
-      profile whose keys are in the vault).
+      profile whose keys are in the vault);
+  (c) a config holding one ``include_profile`` chain 5 000 profiles deep (each profile includes the next).
 The vault is the ``file`` backend (``AWS_VAULT_FILE_PASSPHRASE``) with a few stored keys.
 
 Measured in one run, as whole processes, medians of ``--runs`` starts each (interleaved rounds):
@@ -15,9 +16,10 @@ Measured in one run, as whole processes, medians of ``--runs`` starts each (inte
   * ``aws-vault plan --format json <deepest profile>`` on (b) (offline: no AWS call, no decryption)
   * ``aws-vault check-config`` on (b) (offline, without the store: every profile of the chain checked)
   * botocore loading (b), for scale
+  * ``aws-vault check-config`` on (c), and botocore loading (c)
 
 Target: list and the cached export not slower than botocore's parse of the same file; the 5 000-deep plan
-under 2 s; check-config on the 5 000-deep chain within a small multiple of botocore's parse of that file
+under 2 s; check-config on either 5 000-deep chain within a small multiple of botocore's parse of that file
 (it is linear in the chain).
 Run:  .venv/bin/python benchmarks/big_config.py [--runs 5] [--profiles 10000] [--depth 5000]
 """
@@ -85,6 +87,15 @@ def deep_chain(depth: int) -> str:
     return "\n".join(lines)
 
 
+def include_chain(depth: int) -> str:
+    """``incl-i`` includes ``incl-(i+1)``; the last one sets what every profile of the chain inherits."""
+    lines: list[str] = []
+    for i in range(depth - 1):
+        lines += [f"[profile incl-{i}]", f"include_profile = incl-{i + 1}", ""]
+    last = [f"[profile incl-{depth - 1}]", "region = us-east-1", "mfa_serial = arn:aws:iam::400000000000:mfa/bench"]
+    return "\n".join([*lines, *last, ""])
+
+
 def environment(home: Path, config: Path) -> dict[str, str]:
     keep = {k: v for k, v in os.environ.items() if k in ("PATH", "LANG", "LC_ALL", "TMPDIR", "SYSTEMROOT")}
     return {
@@ -127,9 +138,12 @@ def main() -> None:
         home = Path(tmp) / "home"
         (home / ".aws").mkdir(parents=True)
         big, chain = Path(tmp) / "big-config", Path(tmp) / "deep-config"
+        includes = Path(tmp) / "include-config"
         big.write_text(big_config(opts.profiles))
         chain.write_text(deep_chain(opts.depth))
+        includes.write_text(include_chain(opts.depth))
         big_env, chain_env = environment(home, big), environment(home, chain)
+        include_env = environment(home, includes)
         for profile in ("user-0", "user-1", "user-2"):
             add_keys(big_env, profile)
         add_keys(chain_env, "link-0")
@@ -150,6 +164,8 @@ def main() -> None:
             "plan": ([AWS_VAULT, "plan", "--format", "json", deepest], chain_env),
             "check-config": ([AWS_VAULT, "check-config"], chain_env),
             "botocore (b)": ([sys.executable, "-c", BOTOCORE_PARSE], chain_env),
+            "check-config (c)": ([AWS_VAULT, "check-config"], include_env),
+            "botocore (c)": ([sys.executable, "-c", BOTOCORE_PARSE], include_env),
         }
         times: dict[str, list[float]] = {name: [] for name in cases}
         for _ in range(opts.runs):
@@ -180,6 +196,10 @@ def main() -> None:
     print(
         f"{depth}-deep chain check-config: {median['check-config']:.2f} s "
         f"({median['check-config'] / median['botocore (b)']:.2f} x botocore's parse of that file)"
+    )
+    print(
+        f"{depth}-deep include_profile chain check-config: {median['check-config (c)']:.2f} s "
+        f"({median['check-config (c)'] / median['botocore (c)']:.2f} x botocore's parse of that file)"
     )
 
 

@@ -6,11 +6,11 @@ the linter and ``exec`` never disagree: every profile is checked as if resolved 
 a broken profile only loses the checks that need its resolved chain; every other profile is still checked.
 
 It takes time linear in the size of the config (plus the findings'), however deep the ``source_profile``
-chains and ``include_profile`` loops: each profile is resolved without its source once (the resolver's own
-step), and a chain's verdict is its source's verdict plus one hop, so profiles that share a chain share that
-work (``_Chains``, ``_IncludeWalks``). Only a deep ``include_profile`` chain without a loop still costs n^2:
-the resolver's own step walks each profile's include chain anew. ``tests/unit/domain/test_check_from_scratch.py``
-holds the findings equal to resolving and planning every profile from scratch (``resolve_profile``, ``build_plan``).
+chains, ``include_profile`` chains and ``include_profile`` loops: each profile is resolved without its source
+once (the resolver's own step, by one resolver, which walks each step of an include chain once for all the
+profiles on it), and a chain's verdict is its source's verdict plus one hop, so profiles that share a chain
+share that work (``_Chains``, ``_IncludeWalks``). ``tests/unit/domain/test_check_from_scratch.py`` holds the
+findings equal to resolving and planning every profile from scratch (``resolve_profile``, ``build_plan``).
 """
 
 from __future__ import annotations
@@ -594,8 +594,8 @@ class _Chains:
         """``name`` resolved without its source (``source`` unset), or what resolving it raises."""
         if name not in self._own:
             if self.includes.loop(name) is not None:
-                # What the resolver raises (it would walk the whole loop again for each profile on it);
-                # check-config reports include loops from the sections instead.
+                # What the resolver raises (it keeps no walk that loops, so it would walk the loop again for
+                # each profile on it); check-config reports include loops from the sections instead.
                 self._own[name] = IncludeLoopError(name)
             else:
                 try:

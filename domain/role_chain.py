@@ -33,6 +33,7 @@ from aws_vault.domain.profiles import (
     DEFAULT_SESSION_TOKEN_DURATION,
     ConfigFile,
     ProfileConfig,
+    Section,
 )
 from aws_vault.domain.records import Record
 
@@ -86,6 +87,38 @@ _STRING_FIELDS = (
     ("mfa_process", "mfa_process"),
     ("endpoint_url", "endpoint_url"),
 )
+# Section key -> the field it sets on an include walk; the ones that are not ``ProfileConfig`` fields start with
+# "_" (as ``_env_overrides`` puts the tags).
+_WALKED_FIELDS = {
+    **{key: attr for attr, key in _STRING_FIELDS},
+    "duration_seconds": "_duration_seconds",
+    "session_tags": "_session_tags",
+    "transitive_session_tags": "_transitive_tags",
+}
+# What ``_Resolver._sso`` takes from an [sso-session] section; once a profile on the walk has set
+# ``sso_session``, the profiles after it add only their inline ``sso_start_url`` and ``sso_region``.
+_SSO_SESSION_FIELDS = frozenset({"sso_session", "sso_start_url", "sso_region", "sso_registration_scopes"})
+
+_Step = tuple[str, bool]  # a name on an include walk, and whether [default] was visited before it
+
+
+class _Walk:
+    """What the include walk from one step onwards sets, the first value set of each field winning.
+
+    ``values``: the fields as that walk sets them on its own (``_WALKED_FIELDS``); ``inline_sso``: the first
+    inline ``sso_start_url`` and ``sso_region`` on it, all that it adds after an ``sso_session`` is set.
+    ``length``: how many names it visits. Never changed once made: walks share these mappings.
+    """
+
+    __slots__ = ("inline_sso", "length", "values")  # a plain class: one is made per step walked
+
+    def __init__(self, values: Mapping[str, str], inline_sso: Mapping[str, str], length: int) -> None:
+        self.values = values
+        self.inline_sso = inline_sso
+        self.length = length
+
+
+_WALK_END = _Walk({}, {}, 0)
 
 
 def parse_session_tags(text: str, profile: str, key: str = "session_tags") -> tuple[tuple[str, str], ...]:
@@ -156,6 +189,7 @@ class _Resolver:
         self.options = options
         self.active = active
         self.stored = stored
+        self._walks: dict[_Step, _Walk] = {}  # each walk from a step, done once: see ``_walk``
 
     def resolve(self, name: str) -> ProfileConfig:
         """``name`` and its ``source_profile`` chain, walked with a loop: chains may be thousands deep."""
@@ -190,38 +224,12 @@ class _Resolver:
 
     def _own(self, name: str) -> ProfileConfig:
         """``name`` resolved on its own: flags, env, its section, its include chain, ``[default]``."""
-        fields: dict[str, str] = {}
-        self._env_overrides(name, fields)
-        duration_seconds = ""
+        overrides: dict[str, str] = {}
+        self._env_overrides(name, overrides)
+        fields = {**self._walk(name).values, **overrides}  # the first value set wins: flags and env come first
+        duration_seconds = fields.pop("_duration_seconds", "")
         tags_text = fields.pop("_session_tags", "")
         transitive_text = fields.pop("_transitive_tags", "")
-        visited: set[str] = set()
-        current: str | None = name
-        while current is not None:
-            if current in visited:
-                raise IncludeLoopError(current)
-            visited.add(current)
-            section = self.config.section(current)
-            if section is None:
-                current = None if current == "default" or "default" in visited else "default"
-                continue
-            for attr, key in _STRING_FIELDS:
-                if not fields.get(attr) and section.get(key):
-                    fields[attr] = section.get(key)
-            if not duration_seconds:
-                duration_seconds = section.get("duration_seconds")
-            self._sso(section.get("sso_session"), section.get("sso_start_url"), section.get("sso_region"), fields)
-            if not tags_text:
-                tags_text = section.get("session_tags")
-            if not transitive_text:
-                transitive_text = section.get("transitive_session_tags")
-            include = section.get("include_profile")
-            if include:
-                current = include
-            elif current != "default" and "default" not in visited:
-                current = "default"
-            else:
-                current = None
         if fields.get("source_profile_name") == name:
             fields["source_profile_name"] = ""
         role_arn = fields.get("role_arn", "")
@@ -245,6 +253,77 @@ class _Resolver:
             chained_session_token_duration_setting=chained_from,
             **cast("dict[str, Any]", {k: v for k, v in fields.items() if not k.startswith("_")}),
         )
+
+    def _walk(self, name: str) -> _Walk:
+        """The include walk from ``name`` (§2.3 step 3): each name's section, then its ``include_profile``, or
+        else ``[default]`` once (also for a name without a section); a name visited twice is a loop.
+
+        Every field is "first set wins", so the walk from a step is its own section laid over the walk from the
+        next step (``_over``), and which step comes next depends only on the name and whether ``[default]`` was
+        visited before it. So each walk from a step is done once per resolver and kept: ``check-config``
+        resolves every profile with one resolver, and walks an include chain n deep in n steps, not n^2. A
+        loop is raised before anything is kept. Walked with loops: include chains may be thousands deep.
+        """
+        path: list[_Step] = []  # steps walked now, whose walks onwards are not known yet
+        visited: set[str] = set()
+        step: _Step | None = (name, False)
+        walk = _WALK_END
+        while step is not None:
+            current, default_seen = step
+            if current in visited:
+                raise IncludeLoopError(current)
+            if step in self._walks:
+                walk = self._walks[step]
+                again = self._visited_again(path, walk)
+                if again:
+                    raise IncludeLoopError(again)
+                break
+            visited.add(current)
+            path.append(step)
+            default_seen = default_seen or current == "default"
+            section = self.config.section(current)
+            include = section.get("include_profile") if section is not None else ""
+            if include:
+                step = (include, default_seen)
+            elif not default_seen:
+                step = ("default", False)  # the fall-through, once
+            else:
+                step = None
+        for earlier in reversed(path):
+            walk = self._walks[earlier] = self._over(self.config.section(earlier[0]), walk)
+        return walk
+
+    def _visited_again(self, path: list[_Step], walk: _Walk) -> str:
+        """The first name on ``path`` that ``walk``, the kept walk it leads into, visits again; ``""`` if none.
+
+        Only ``[default]``'s walk can come back to ``path``: coming back to a name at the step it had on
+        ``path`` would take ``walk`` back to its own first step, and a kept walk visits no name twice. So the
+        names that come back are those visited before ``[default]`` and again after it, at the step
+        ``(name, True)``. A walk's steps are kept all at once, so the first walk to reach ``[default]`` keeps
+        all of ``[default]``'s walk, and every later walk stops at ``[default]`` or before: ``walk`` ends in
+        all of ``[default]``'s walk, and the kept steps ``(name, True)`` are the names it visits after it.
+        """
+        again = [
+            (rest.length, current)  # the longer the rest after a name, the sooner the walk reaches it
+            for current, _ in path
+            if (rest := self._walks.get((current, True))) is not None
+        ]
+        return max(again)[1] if again else ""
+
+    def _over(self, section: Section | None, below: _Walk) -> _Walk:
+        """The walk from ``section``'s step: its values set first, then ``below``'s, the walk from the next."""
+        if section is None:  # visited, and sets nothing
+            return _Walk(below.values, below.inline_sso, below.length + 1)
+        own = {_WALKED_FIELDS[key]: value for key, value in section.values.items() if value and key in _WALKED_FIELDS}
+        session, url, region = section.get("sso_session"), section.get("sso_start_url"), section.get("sso_region")
+        self._sso(session, url, region, own)
+        rest, inline = below.values, below.inline_sso
+        if session:
+            # Once sso_session is set, no [sso-session] section below is read: only inline values follow.
+            rest = {k: v for k, v in rest.items() if k not in _SSO_SESSION_FIELDS} | dict(inline)
+        if url or region:
+            inline = {**inline, **{k: v for k, v in (("sso_start_url", url), ("sso_region", region)) if v}}
+        return _Walk({**rest, **own} if own else rest, inline, below.length + 1)
 
     def _env_overrides(self, name: str, fields: dict[str, str]) -> None:
         env = self.env
