@@ -15,12 +15,17 @@ call) pays nothing for the API.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+# Not ``typing.TYPE_CHECKING``: importing ``typing`` here would build it while the cyclic GC still runs, some
+# fifteen collections on every ``credential_process`` start; the CLI loads it once the GC is off
+# (``entrypoints/cli/__init__.py``). Type checkers treat any ``TYPE_CHECKING`` as true.
+TYPE_CHECKING = False
 
 __version__ = "0.1.0"
 __all__ = ["AwsVaultError", "Vault", "VaultCredentials", "__version__"]
 
 if TYPE_CHECKING:
+    from typing import Any
+
     from aws_vault.domain.errors import AwsVaultError
     from aws_vault.entrypoints.api import Vault, VaultCredentials
 
