@@ -16,6 +16,11 @@ from aws_vault.domain.items import go_json
 from aws_vault.domain.records import Record
 
 
+def mask_key_id(access_key_id: str) -> str:
+    """aws-vault's debug form of an access key id: ``****************ABCD``."""
+    return "*" * 16 + access_key_id[-4:]
+
+
 class Credentials(Record):
     access_key_id: str
     secret_access_key: str
@@ -27,7 +32,7 @@ class Credentials(Record):
     @property
     def masked_key_id(self) -> str:
         """aws-vault's debug form: ``****************ABCD``."""
-        return "*" * 16 + self.access_key_id[-4:]
+        return mask_key_id(self.access_key_id)
 
     def __str__(self) -> str:
         return f"Credentials({self.masked_key_id})"

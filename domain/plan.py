@@ -163,7 +163,8 @@ def default_session_name(now: datetime) -> str:
     return str(int(now.timestamp() * 1_000_000) * 1000)
 
 
-def _target(p: ProfileConfig) -> StsTarget:
+def sts_target(p: ProfileConfig) -> StsTarget:
+    """Where STS calls for ``p`` go: its region, regional-endpoint setting and endpoint URL."""
     return StsTarget(p.region, p.sts_regional_endpoints, p.endpoint_url)
 
 
@@ -245,7 +246,7 @@ class _Planner:
                 duration,
                 p.web_identity_token_file,
                 p.web_identity_token_process,
-                _target(p),
+                sts_target(p),
             )
         if p.credential_process:
             self.notes.append(f"profile {p.name}: using credential process")
@@ -291,7 +292,7 @@ class _Planner:
                 check_call_duration(duration, GET_SESSION_TOKEN_LIMITS, setting, p.name)
                 details = " (with MFA)" if p.mfa_serial else ""
                 self.notes.append(f"profile {p.name}: using GetSessionToken{details}")
-                steps.append(GetSessionToken(p.name, duration, p.mfa_serial, p.mfa_process, _target(p)))
+                steps.append(GetSessionToken(p.name, duration, p.mfa_serial, p.mfa_process, sts_target(p)))
                 self.chained_mfa = p.mfa_serial
                 source_is_long_term = False
             else:
@@ -326,7 +327,7 @@ class _Planner:
                     session_tags=p.session_tags,
                     transitive_session_tags=p.transitive_session_tags,
                     source_identity=p.source_identity,
-                    target=_target(p),
+                    target=sts_target(p),
                     always_cached=self.cache_roles,
                 )
             )

@@ -9,7 +9,6 @@ reads the item. Secrets never appear in ``repr``.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 from collections.abc import Mapping
@@ -17,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aws_vault.domain.credentials import parse_rfc3339, rfc3339_utc
+from aws_vault.domain.encoding import b64url_encode
 from aws_vault.domain.errors import CorruptItemError
 from aws_vault.domain.items import Item
 from aws_vault.domain.records import Record
@@ -204,7 +204,7 @@ def role_expiration(epoch_milliseconds: int) -> datetime:
 def code_challenge(verifier: str) -> str:
     """PKCE's ``S256`` challenge: base64url(SHA-256(verifier)) without padding (RFC 7636 §4.2)."""
     digest = hashlib.sha256(verifier.encode("ascii")).digest()
-    return base64.urlsafe_b64encode(digest).decode("ascii").rstrip("=")
+    return b64url_encode(digest)
 
 
 def in_ssh_session(env: Mapping[str, str]) -> bool:

@@ -209,9 +209,7 @@ class Settings(Record):
             lock_timeout = _positive(env, "AWS_VAULT_LOCK_TIMEOUT")
         sso_timeout = timedelta(minutes=5)
         if env.get("AWS_VAULT_SSO_TIMEOUT"):
-            sso_timeout = parse_duration(env["AWS_VAULT_SSO_TIMEOUT"], where="AWS_VAULT_SSO_TIMEOUT")
-            if sso_timeout <= timedelta(0):
-                raise UsageError(f"AWS_VAULT_SSO_TIMEOUT must be positive, got {env['AWS_VAULT_SSO_TIMEOUT']!r}")
+            sso_timeout = _positive(env, "AWS_VAULT_SSO_TIMEOUT")
         cache_roles = parse_go_bool(env["AWS_VAULT_CACHE_ROLES"], "AWS_VAULT_CACHE_ROLES") if env.get(
             "AWS_VAULT_CACHE_ROLES"
         ) else True

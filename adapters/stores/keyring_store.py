@@ -24,6 +24,7 @@ import os
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
+from aws_vault.adapters.fs import make_private_dirs
 from aws_vault.application.ports import SecretStore
 from aws_vault.domain.encoding import b64encode
 from aws_vault.domain.errors import CorruptItemError, ItemNotFoundError, StoreError
@@ -173,7 +174,7 @@ class KeyringSecretStore(SecretStore):
             self._lock_path = os.path.join(_lock_directory(), f"keyring-{digest}.lock")
         path = self._lock_path
         try:
-            os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
+            make_private_dirs(os.path.dirname(path))  # 0700 whatever the umask, as every directory we create
             fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
         except OSError:
             yield  # a read-only cache directory: work without the lock rather than refuse

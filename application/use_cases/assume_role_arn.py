@@ -9,7 +9,7 @@ go to, the shared cache as usual). The extra step is not cached in the store: th
 from __future__ import annotations
 
 from aws_vault.application.use_cases.get_credentials import CredentialsRequest, GetCredentials, ResolvedCredentials
-from aws_vault.domain.plan import AssumeRole, Plan, StsTarget, UseStoredKeys
+from aws_vault.domain.plan import AssumeRole, Plan, UseStoredKeys, sts_target
 from aws_vault.domain.profiles import ROLE_CHAINING_MAXIMUM
 
 
@@ -34,7 +34,7 @@ class AssumeRoleFromProfile:
             session_tags=(),
             transitive_session_tags=(),
             source_identity="",
-            target=StsTarget(profile.region, profile.sts_regional_endpoints, profile.endpoint_url),
+            target=sts_target(profile),
         )
         note = f"profile {profile.name}: using AssumeRole for {role_arn} (role-arn route)"
         extended = Plan(plan.profile, (*plan.steps, step), (*plan.notes, note), plan.region)

@@ -45,9 +45,6 @@ class ConsoleLoginRequest(Record):
     federation_url: str = ""  # AWS_VAULT_FEDERATION_URL: replaces the region's federation endpoint
 
 
-def sts_target(profile: ProfileConfig) -> StsTarget:
-    return StsTarget(profile.region, profile.sts_regional_endpoints, profile.endpoint_url)
-
 
 def environment_credentials(env: Mapping[str, str]) -> Credentials | None:
     """Static keys from the environment, with the AWS SDK's legacy names as fallbacks; ``None`` if no key id."""

@@ -34,7 +34,7 @@ from aws_vault.domain.credentials import Credentials, master_from_json, master_t
 from aws_vault.domain.errors import AwsVaultError, StsRequestError
 from aws_vault.domain.events import CredentialsStored, SessionsDeleted
 from aws_vault.domain.items import credential_item
-from aws_vault.domain.plan import StsTarget
+from aws_vault.domain.plan import StsTarget, sts_target
 from aws_vault.domain.records import Record
 from aws_vault.domain.role_chain import resolve_profile
 
@@ -106,7 +106,7 @@ class RotateKeys:
         if item is None:
             raise RotationError(f"Error loading source credentials for '{master}': not found")
         old = master_from_json(item.data, master)
-        target = StsTarget(profile.region, profile.sts_regional_endpoints, profile.endpoint_url)
+        target = sts_target(profile)
         owner = self.keys.caller_arn(old, target)
         user = user_from_arn(owner)
         # --no-session: the master's own keys (aws-vault used the named profile's, which fails for roles).

@@ -322,7 +322,7 @@ def cmd_clear(rt: Runtime) -> int:
 
 def cmd_login(rt: Runtime) -> int:
     """Open (or print) an AWS console sign-in URL (§7). No ``AWS_VAULT`` check: it works inside ``exec``."""
-    from aws_vault.application.use_cases.login import ConsoleLoginRequest, environment_credentials, sts_target
+    from aws_vault.application.use_cases.login import ConsoleLoginRequest, environment_credentials
     from aws_vault.domain.errors import LoginError
     from aws_vault.domain.login import (
         console_ready,
@@ -330,6 +330,7 @@ def cmd_login(rt: Runtime) -> int:
         federation_url_from_env,
         redact_signin_token,
     )
+    from aws_vault.domain.plan import sts_target
 
     args, env = rt.args, rt.env
     profile = args.profile or env.get("AWS_PROFILE", "")  # the fork's default

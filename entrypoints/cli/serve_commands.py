@@ -111,16 +111,12 @@ def _fetch_error(profile: str, error: AwsVaultError) -> AwsVaultError:
 
 def _check_profile(vault: Vault, caches: CredentialCaches, profile: str, lazy: bool) -> None:
     """Before serving: fetch (unless lazy), or at least resolve the profile, so mistakes show at once."""
-    from aws_vault.entrypoints.http.cache import UpstreamError
-
     try:
         if lazy:
             vault.plan(profile)  # config and stored key names only: no AWS call, no prompt
         else:
             caches.get(profile)
-    except UpstreamError as e:
-        raise _fetch_error(profile, e) from e
-    except AwsVaultError as e:
+    except AwsVaultError as e:  # UpstreamError too
         raise _fetch_error(profile, e) from e
 
 

@@ -17,6 +17,7 @@ import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
+from aws_vault.domain.credentials import mask_key_id
 from aws_vault.domain.errors import AwsVaultError
 from aws_vault.domain.events import Event, ServerCredentialsFetched, ServerCredentialsFetchFailed
 from aws_vault.domain.refresh import (
@@ -152,7 +153,7 @@ class CredentialCache:
                 ServerCredentialsFetched(
                     self.profile,
                     self.role_arn,
-                    "*" * 16 + served.credentials.access_key_id[-4:],
+                    mask_key_id(served.credentials.access_key_id),
                     served.expires,
                     served.renew_at,
                     previous is not None,
