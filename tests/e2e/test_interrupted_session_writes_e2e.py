@@ -38,6 +38,7 @@ from aws_vault.domain.credentials import Credentials, master_from_json, session_
 from aws_vault.domain.sessions import KeyKind, classify_key
 from tests.e2e.conftest import PASSPHRASE, Vault
 from tests.e2e.test_interrupted_writes_e2e import LAUNCHER, killed
+from tests.e2e.test_rotate_e2e import user_of
 from tests.fault_proxy import Action, FaultProxy
 
 pytestmark = pytest.mark.e2e
@@ -142,14 +143,6 @@ def works(vault: Vault, creds: Credentials) -> bool:
         return True
     except Exception:
         return False
-
-
-def user_of(vault: Vault, key_id: str) -> str:
-    for user in vault.iam.list_users()["Users"]:
-        keys = vault.iam.list_access_keys(UserName=user["UserName"])["AccessKeyMetadata"]
-        if any(k["AccessKeyId"] == key_id for k in keys):
-            return str(user["UserName"])
-    raise AssertionError(f"no user has {key_id}")
 
 
 class HeldRequest(FaultProxy):

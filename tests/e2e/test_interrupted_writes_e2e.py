@@ -26,6 +26,7 @@ import pytest
 from aws_vault.adapters.config.aws_config_source import AwsConfigSource
 from aws_vault.adapters.stores.file_store import FileSecretStore
 from aws_vault.domain.credentials import master_from_json
+from tests.e2e.conftest import error_lines
 
 pytestmark = pytest.mark.e2e
 
@@ -278,7 +279,7 @@ def test_add_refuses_a_bad_name_in_one_line_before_touching_store_or_config(home
 
     assert done.returncode == 1, done
     assert done.stdout == ""
-    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    lines = error_lines(done.stderr)
     assert len(lines) == 1, done.stderr
     assert lines[0].startswith("aws-vault: error: add: ")
     assert "profile name" in lines[0]

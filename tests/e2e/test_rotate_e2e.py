@@ -11,7 +11,8 @@ from tests.e2e.conftest import MFA_CODE, Vault
 ADMIN = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]})
 
 
-def _user_of(vault: Vault, key_id: str) -> str:
+def user_of(vault: Vault, key_id: str) -> str:
+    """The moto IAM user that owns ``key_id``."""
     for user in vault.iam.list_users()["Users"]:
         keys = vault.iam.list_access_keys(UserName=user["UserName"])["AccessKeyMetadata"]
         if any(k["AccessKeyId"] == key_id for k in keys):
@@ -36,7 +37,7 @@ def _signs(vault: Vault, key_id: str, secret: str) -> bool:
 
 def test_rotate_no_session_replaces_the_key_and_drops_sessions(vault: Vault) -> None:
     old_id = vault.add("work")
-    user = _user_of(vault, old_id)
+    user = user_of(vault, old_id)
     vault.iam.put_user_policy(UserName=user, PolicyName="admin", PolicyDocument=ADMIN)
     old_secret = _stored(vault, "work")["SecretAccessKey"]
     vault.cache_session("work")
@@ -66,7 +67,7 @@ def test_rotate_no_session_replaces_the_key_and_drops_sessions(vault: Vault) -> 
 
 def test_rotate_through_an_mfa_session(vault: Vault) -> None:
     old_id = vault.add("work")
-    user = _user_of(vault, old_id)
+    user = user_of(vault, old_id)
     vault.iam.put_user_policy(UserName=user, PolicyName="admin", PolicyDocument=ADMIN)
     done = vault.run("rotate", "--mfa-token", MFA_CODE, "work")
     assert done.returncode == 0, done.stderr
@@ -78,7 +79,7 @@ def test_rotate_through_an_mfa_session(vault: Vault) -> None:
 
 def test_a_user_with_two_keys_is_told_before_anything_changes(vault: Vault) -> None:
     old_id = vault.add("work")
-    user = _user_of(vault, old_id)
+    user = user_of(vault, old_id)
     other = vault.iam.create_access_key(UserName=user)["AccessKey"]["AccessKeyId"]
     done = vault.run("rotate", "--no-session", "work")
     assert done.returncode == 1

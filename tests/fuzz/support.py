@@ -128,15 +128,6 @@ def innermost_product_frame(error: BaseException) -> str:
     return found
 
 
-_JSON_READERS = (
-    "aws_vault.domain.credential_process:parse_output",
-    "aws_vault.domain.credentials:session_from_json",
-    "aws_vault.domain.credentials:master_from_json",
-    "aws_vault.domain.credentials:master_added",
-    "aws_vault.domain.sso:oidc_token_from_json",
-    "aws_vault.domain.items:envelope_from_json",
-)
-_FUZZ = "tests/fuzz/"
 KNOWN_BUGS: tuple[KnownBug, ...] = ()
 """Bugs the fuzzers found that are reported and not fixed yet; each fixed one became a plain regression test
 (edge-of-range times, impossible session-key expiries, deeply nested JSON, AWS_MAX_ATTEMPTS=², raw line

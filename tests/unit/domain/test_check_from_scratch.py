@@ -37,16 +37,7 @@ from aws_vault.domain.errors import (
 from aws_vault.domain.plan import AssumeRole, build_plan
 from aws_vault.domain.profiles import ConfigFile, ProfileConfig, Section
 from aws_vault.domain.role_chain import resolve_profile
-
-PATH = "/home/me/.aws/config"
-ACCOUNT = "123456789012"
-MFA = f"arn:aws:iam::{ACCOUNT}:mfa/me"
-OTHER_MFA = f"arn:aws:iam::{ACCOUNT}:mfa/other"
-
-
-def role(name: str) -> str:
-    return f"arn:aws:iam::{ACCOUNT}:role/{name}"
-
+from tests.unit.domain.test_check import ACCOUNT, MFA, OTHER_MFA, PATH, role
 
 # --- the oracle: check-config before chains shared their work -----------------------------------------------
 

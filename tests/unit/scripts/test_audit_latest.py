@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -18,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.local_http import LocalHttpServer
+from tests.moto_server import free_port
 
 SCRIPT = Path(__file__).resolve().parents[3] / "scripts" / "audit_latest.py"
 
@@ -185,9 +185,7 @@ def test_a_server_error_is_retried(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("require", [False, True])
 def test_an_unreachable_index_audits_nothing(tmp_path: Path, require: bool) -> None:
-    with socket.socket() as s:  # a loopback port nothing listens on
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()  # a loopback port nothing listens on
     result = run(tmp_path, f"http://127.0.0.1:{port}", "boto3==1.44.18\nsix==1.17.0\n", require=require)
     assert result.returncode == (1 if require else 0), result
     assert result.stdout == ""
